@@ -1,0 +1,112 @@
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { DirectorySource } from './content/directory-source.js';
+import { ContentStore } from './content/store.js';
+import { type BuildInfo, readBuildInfo } from './ops/build-info.js';
+import type { Config } from './ops/config.js';
+import { Health } from './ops/health.js';
+import { Metrics } from './ops/metrics.js';
+import { loadThemeAssets } from './rendering/assets.js';
+import { createLiquid } from './rendering/liquid.js';
+import { createMarkdown } from './rendering/markdown.js';
+import { Theme } from './rendering/pages.js';
+import { createOpsApp, createWebApp } from './web/app.js';
+import { PageCache } from './web/page-cache.js';
+
+/** A source of posts that hands complete sets to the store. */
+export interface ContentSource {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Blog {
+  readonly webApp: Express;
+  readonly opsApp: Express;
+  readonly store: ContentStore;
+  readonly health: Health;
+  readonly metrics: Metrics;
+  readonly cache: PageCache;
+  readonly sources: readonly ContentSource[];
+  /** Loads every content source; rejects (with the reason) when one cannot start. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BlogOptions {
+  logger: Logger;
+  build?: BuildInfo;
+  /** Extra sources (the Kubernetes one); the directory source is made here when configured. */
+  extraSources?: (store: ContentStore, metrics: Metrics) => ContentSource[];
+}
+
+const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** The composition root: wires content, rendering, web and ops together for one blog instance. */
+export function createBlog(config: Config, options: BlogOptions): Blog {
+  const { logger } = options;
+  const build = options.build ?? readBuildInfo();
+  const metrics = new Metrics(build);
+  const store = new ContentStore(config.contentSources, {
+    showDrafts: config.showDrafts,
+    showFuture: config.showFuture,
+    timezone: config.timezone,
+  });
+  const cache = new PageCache(config.pageCacheEntries, PAGE_CACHE_BYTES);
+  const health = new Health(store);
+  const assets = loadThemeAssets();
+  const theme = new Theme({
+    markdown: createMarkdown(),
+    liquid: createLiquid(),
+    assets,
+    onLiquidError: (post, error) => logger.warn({ file: post.origin, reason: error.message }, `Liquid in ${post.origin} could not run; its tags are left out`),
+  });
+
+  store.on('reload', (event) => {
+    metrics.reloads.inc({ source: event.source, result: event.result });
+    if (event.result === 'success') metrics.lastReloadSuccess.set({ source: event.source }, Date.now() / 1000);
+  });
+  store.on('conflict', (event) => {
+    metrics.conflicts.inc();
+    logger.warn(event, `two posts share the slug "${event.slug}": serving ${event.winner}, dropping ${event.loser}`);
+  });
+  store.on('change', () => cache.clear());
+
+  const sources: ContentSource[] = [];
+  if (config.contentSources.includes('directory')) {
+    sources.push(
+      new DirectorySource({ dir: config.postsDir, timezone: config.timezone, store, logger, pollSeconds: config.watchPollSeconds }),
+    );
+  }
+  sources.push(...(options.extraSources?.(store, metrics) ?? []));
+
+  const webApp = createWebApp({ config, store, theme, cache, metrics, health, logger, build, assets });
+  const opsApp = createOpsApp({
+    metrics,
+    health,
+    onScrape: () => {
+      const counts = store.counts();
+      metrics.posts.set({ state: 'published' }, counts.published);
+      metrics.posts.set({ state: 'hidden' }, counts.hidden);
+      metrics.posts.set({ state: 'invalid' }, counts.invalid);
+      metrics.cacheEntries.set(cache.size);
+      metrics.cacheBytes.set(cache.bytes);
+    },
+  });
+
+  return {
+    webApp,
+    opsApp,
+    store,
+    health,
+    metrics,
+    cache,
+    sources,
+    start: async () => {
+      await Promise.all(sources.map((s) => s.start()));
+    },
+    stop: async () => {
+      await Promise.all(sources.map((s) => s.stop()));
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { parse as parseYaml } from 'yaml';
+import { fileNameDate, parseJekyllDate } from './dates.js';
+import { type Post, PostError, parsePostFileName } from './post.js';
+
+export interface ParseOptions {
+  /** IANA zone for dates without an offset (Jekyll's `timezone`). */
+  timezone: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Decodes post bytes: UTF-8 with or without BOM; NUL bytes or invalid UTF-8 mean this is not a text file. */
+export function decodePostText(origin: string, bytes: Uint8Array): string {
+  if (bytes.includes(0)) throw new PostError(origin, 'contains binary data (NUL bytes), not a Markdown text file');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new PostError(origin, 'is not valid UTF-8 text');
+  }
+}
+
+/** Splits `---` delimited YAML front matter from the body; text is already LF-normalised. */
+export function splitFrontMatter(origin: string, text: string): { yaml: string | undefined; body: string } {
+  if (!/^---[ \t]*\n/.test(text)) return { yaml: undefined, body: text };
+  const start = text.indexOf('\n') + 1;
+  const close = /^(---|\.\.\.)[ \t]*$/m;
+  close.lastIndex = 0;
+  const rest = text.slice(start);
+  const match = close.exec(rest);
+  if (!match) throw new PostError(origin, 'front matter starts with --- but is never closed by a --- line');
+  const yaml = rest.slice(0, match.index);
+  const body = rest.slice(match.index + match[0].length).replace(/^\n/, '');
+  return { yaml, body };
+}
+
+function parseFrontMatter(origin: string, yaml: string | undefined): Record<string, unknown> {
+  if (yaml === undefined || yaml.trim() === '') return {};
+  let doc: unknown;
+  try {
+    doc = parseYaml(yaml, { prettyErrors: true });
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'unreadable';
+    throw new PostError(origin, `front matter is not valid YAML: ${message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new PostError(origin, 'front matter is not a YAML mapping of keys to values');
+  }
+  return doc as Record<string, unknown>;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** Jekyll accepts a YAML list or a space-separated string for tags and categories. */
+export function wordList(...values: unknown[]): string[] {
+  const words: string[] = [];
+  for (const value of values) {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        const word = text(item);
+        if (word !== undefined) words.push(word);
+      }
+    } else if (typeof value === 'string') {
+      words.push(...value.split(/\s+/).filter((w) => w !== ''));
+    } else if (typeof value === 'number') {
+      words.push(String(value));
+    }
+  }
+  return [...new Set(words)];
+}
+
+function person(value: unknown): string | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return text((value as Record<string, unknown>).name);
+  }
+  if (Array.isArray(value)) return wordList(value).join(', ') || undefined;
+  return text(value);
+}
+
+function published(origin: string, value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'boolean') return value;
+  if (value === 'false' || value === 'no') return false;
+  if (value === 'true' || value === 'yes') return true;
+  throw new PostError(origin, `"published" must be true or false, not ${JSON.stringify(value)}`);
+}
+
+function date(origin: string, key: string, value: unknown, zone: string): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const parsed = parseJekyllDate(value, zone);
+  if (parsed === undefined) throw new PostError(origin, `"${key}" is not a valid date: ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+const MORE = '<!--more-->';
+
+/** The teaser Markdown: text before `<!--more-->`, else the first paragraph of prose. */
+export function bodyExcerpt(body: string): string {
+  const more = body.indexOf(MORE);
+  if (more >= 0) return body.slice(0, more).trim();
+  for (const block of body.split(/\n[ \t]*\n/)) {
+    const trimmed = block.trim();
+    if (trimmed === '' || /^(#|```|~~~|<!--|\{%|\||\s{4}|---|\*\*\*|!\[)/.test(trimmed)) continue;
+    return trimmed;
+  }
+  return '';
+}
+
+function humanize(slug: string): string {
+  const words = slug.replace(/[-_]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * Parses one post file. Pure: the caller does the I/O. Throws PostError naming the origin and the reason
+ * when the file cannot be a post; callers skip such posts and keep the rest.
+ */
+export function parsePost(fileName: string, origin: string, content: Uint8Array | string, options: ParseOptions): Post {
+  const name = parsePostFileName(fileName);
+  if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown), as Jekyll names posts');
+  const nameDate = fileNameDate(name.year, name.month, name.day, options.timezone);
+  if (!nameDate) throw new PostError(origin, `file name date ${name.year}-${name.month}-${name.day} is not a calendar date`);
+
+  const decoded = typeof content === 'string' ? content : decodePostText(origin, content);
+  const normalized = decoded.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const { yaml, body } = splitFrontMatter(origin, normalized);
+  const fm = parseFrontMatter(origin, yaml);
+
+  const frontExcerpt = text(fm.excerpt);
+  const description = text(fm.description);
+  const permalink = text(fm.permalink);
+  const image = typeof fm.image === 'object' && fm.image !== null ? text((fm.image as Record<string, unknown>).path) : text(fm.image);
+
+  return {
+    slug: name.slug,
+    origin,
+    stem: name.stem,
+    title: text(fm.title) ?? humanize(name.slug),
+    date: date(origin, 'date', fm.date, options.timezone) ?? nameDate,
+    updated: date(origin, 'updated', fm.updated ?? fm.last_modified_at, options.timezone),
+    tags: wordList(fm.tags, fm.tag),
+    categories: wordList(fm.categories, fm.category),
+    description,
+    excerptMarkdown: frontExcerpt ?? description ?? bodyExcerpt(body),
+    author: person(fm.author),
+    published: published(origin, fm.published),
+    permalink,
+    image,
+    body,
+    wordCount: body.split(/\s+/).filter((w) => /\w/.test(w)).length,
+    frontMatter: fm,
+  };
+}

@@ -1,0 +1,50 @@
+/** A post as parsed from one Markdown file with Jekyll-style front matter. Immutable once built. */
+export interface Post {
+  /** URL segment, from the file name after the date. */
+  readonly slug: string;
+  /** Where it came from, for messages: a file path or `configmap/ns/name#key`. */
+  readonly origin: string;
+  /** The file name without extension (`2017-12-15-kubecon-was-nice`), what `{% post_url %}` names. */
+  readonly stem: string;
+  readonly title: string;
+  readonly date: Date;
+  readonly updated: Date | undefined;
+  readonly tags: readonly string[];
+  readonly categories: readonly string[];
+  readonly description: string | undefined;
+  /** Markdown of the teaser: front matter excerpt, else text before `<!--more-->`, else the first paragraph. */
+  readonly excerptMarkdown: string;
+  readonly author: string | undefined;
+  readonly published: boolean;
+  readonly permalink: string | undefined;
+  readonly image: string | undefined;
+  /** Markdown body (may contain Liquid tags). */
+  readonly body: string;
+  readonly wordCount: number;
+  /** Every front matter key, including the ones kubeblog does not interpret. */
+  readonly frontMatter: Readonly<Record<string, unknown>>;
+}
+
+/** Why a post could not be used; `origin` names the file. */
+export class PostError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly reason: string,
+  ) {
+    super(`${origin}: ${reason}`);
+    this.name = 'PostError';
+  }
+}
+
+/** A file that does not count as a post at all (wrong extension, dotfile): ignored silently. */
+export function isPostCandidate(fileName: string): boolean {
+  return !fileName.startsWith('.') && /\.(md|markdown)$/i.test(fileName);
+}
+
+/** `2017-12-15-kubecon-was-nice.md` -> date parts and slug, or undefined for other names. */
+export function parsePostFileName(fileName: string): { year: number; month: number; day: number; slug: string; stem: string } | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})-(.+)\.(md|markdown)$/i.exec(fileName);
+  if (!match) return undefined;
+  const [, y, m, d, slug] = match as unknown as [string, string, string, string, string];
+  return { year: Number(y), month: Number(m), day: Number(d), slug, stem: fileName.replace(/\.(md|markdown)$/i, '') };
+}

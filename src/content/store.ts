@@ -1,0 +1,129 @@
+import { EventEmitter } from 'node:events';
+import { Catalog, type VisibilityOptions } from './catalog.js';
+import type { Post, PostError } from './post.js';
+
+export interface ReloadEvent {
+  source: string;
+  result: 'success' | 'failure';
+  /** Whether the set of posts changed (a success that changed nothing does not re-render anything). */
+  changed: boolean;
+  error?: Error;
+}
+
+export interface ConflictEvent {
+  slug: string;
+  winner: string;
+  loser: string;
+}
+
+export interface PostCounts {
+  published: number;
+  hidden: number;
+  invalid: number;
+}
+
+interface SourceState {
+  posts: readonly Post[];
+  problems: readonly PostError[];
+  fingerprint: string;
+  lastSuccessAt: number;
+}
+
+export interface ContentStoreEvents {
+  reload: [ReloadEvent];
+  change: [Catalog];
+  conflict: [ConflictEvent];
+}
+
+/**
+ * Holds the last good set of posts of each content source and the catalog readers see. A source hands
+ * over complete sets; the catalog is swapped in one assignment, so a reader never sees half a reload.
+ * When the same slug comes twice, the first wins: the source listed first in `sourceOrder`, and within a
+ * source the post the source lists first.
+ */
+export class ContentStore extends EventEmitter<ContentStoreEvents> {
+  private readonly sources = new Map<string, SourceState>();
+  private current: Catalog;
+  private version = 0;
+
+  constructor(
+    private readonly sourceOrder: readonly string[],
+    private readonly visibility: VisibilityOptions,
+    private readonly clock: () => number = Date.now,
+  ) {
+    super();
+    this.current = new Catalog([], visibility, clock(), 0);
+  }
+
+  /** The catalog for this moment; a future post whose time has come makes a new one, without a reload. */
+  catalog(): Catalog {
+    if (this.clock() >= this.current.nextChangeAt) this.rebuild(false);
+    return this.current;
+  }
+
+  /** True once every source has delivered its first complete set. */
+  isReady(): boolean {
+    return this.sourceOrder.every((name) => this.sources.has(name));
+  }
+
+  isReadyFor(source: string): boolean {
+    return this.sources.has(source);
+  }
+
+  fingerprintOf(source: string): string | undefined {
+    return this.sources.get(source)?.fingerprint;
+  }
+
+  pendingSources(): string[] {
+    return this.sourceOrder.filter((name) => !this.sources.has(name));
+  }
+
+  lastSuccessAt(source: string): number | undefined {
+    return this.sources.get(source)?.lastSuccessAt;
+  }
+
+  /** Replaces everything `source` contributes. `fingerprint` identifies the set; an equal one changes nothing. */
+  replace(source: string, posts: readonly Post[], problems: readonly PostError[], fingerprint: string): void {
+    const previous = this.sources.get(source);
+    const changed = previous?.fingerprint !== fingerprint;
+    this.sources.set(source, { posts, problems, fingerprint, lastSuccessAt: this.clock() });
+    if (changed) this.rebuild();
+    this.emit('reload', { source, result: 'success', changed });
+  }
+
+  /** A reload that failed as a whole: the last good set stays. */
+  reportFailure(source: string, error: Error): void {
+    this.emit('reload', { source, result: 'failure', changed: false, error });
+  }
+
+  counts(): PostCounts {
+    const catalog = this.catalog();
+    let invalid = 0;
+    for (const state of this.sources.values()) invalid += state.problems.length;
+    return { published: catalog.posts.length, hidden: catalog.hiddenCount, invalid };
+  }
+
+  private rebuild(reportConflicts = true): void {
+    const bySlug = new Map<string, { post: Post; source: string }>();
+    for (const source of this.sourceOrder) {
+      const state = this.sources.get(source);
+      if (!state) continue;
+      for (const post of state.posts) {
+        const existing = bySlug.get(post.slug);
+        if (existing) {
+          if (reportConflicts) this.emit('conflict', { slug: post.slug, winner: existing.post.origin, loser: post.origin });
+          continue;
+        }
+        bySlug.set(post.slug, { post, source });
+      }
+    }
+    this.version += 1;
+    this.current = new Catalog(
+      [...bySlug.values()].map((e) => e.post),
+      this.visibility,
+      this.clock(),
+      this.version,
+    );
+    this.emit('change', this.current);
+  }
+}

@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { IANAZone } from 'luxon';
+
+export type ContentSourceName = 'directory';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type RequestLogLevel = LogLevel;
+
+export interface Config {
+  host: string;
+  port: number;
+  metricsPort: number;
+  postsDir: string;
+  basePath: string;
+  siteUrl: string | undefined;
+  siteTitle: string;
+  siteDescription: string;
+  siteAuthor: string;
+  siteLanguage: string;
+  timezone: string;
+  postsPerPage: number;
+  showDrafts: boolean;
+  showFuture: boolean;
+  trustProxy: boolean | number | string;
+  logLevel: LogLevel;
+  requestLogLevel: RequestLogLevel;
+  cacheMaxAgeSeconds: number;
+  pageCacheEntries: number;
+  watchPollSeconds: number;
+  shutdownDelaySeconds: number;
+  shutdownTimeoutSeconds: number;
+  contentSources: ContentSourceName[];
+  kubeNamespace: string | undefined;
+  kubeLabelSelector: string;
+}
+
+/** A setting that cannot be used; the message names the variable and what it accepts. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const SOURCES: readonly ContentSourceName[] = ['directory'];
+
+/** The subset of a Jekyll `_config.yml` that kubeblog understands. */
+export interface JekyllSiteConfig {
+  title?: string;
+  description?: string;
+  url?: string;
+  baseurl?: string;
+  author?: string;
+  timezone?: string;
+  paginate?: number;
+  lang?: string;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `"${raw}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `"${env[name]}" is not a boolean (accepts true/false, 1/0, yes/no, on/off)`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `"${env[name]}" is not one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+/** `/blog/` and `blog` both mean `/blog`; the root is the empty string so paths join as `${basePath}/x`. */
+export function normalizeBasePath(raw: string | undefined, variable = 'BASE_PATH'): string {
+  const value = nonEmpty(raw);
+  if (value === undefined || value === '/') return '';
+  const withSlash = value.startsWith('/') ? value : `/${value}`;
+  const trimmed = withSlash.replace(/\/+$/, '');
+  if (!/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/.test(trimmed)) {
+    throw new ConfigError(variable, `"${raw}" is not a URL path prefix such as /blog`);
+  }
+  return trimmed;
+}
+
+function siteUrl(raw: string | undefined, variable: string): string | undefined {
+  const value = nonEmpty(raw);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `"${value}" is not an absolute http(s) URL such as https://blog.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(variable, `"${value}" is not an absolute http(s) URL such as https://blog.example.com`);
+  }
+  // Only the origin: the path prefix is BASE_PATH's job.
+  return url.origin;
+}
+
+function trustProxy(env: Env): boolean | number | string {
+  const raw = nonEmpty(env.TRUST_PROXY);
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/, ]+$/.test(raw) || /^(loopback|linklocal|uniquelocal)(,|$)/.test(lower)) return raw;
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `"${raw}" is not accepted (true/false, a hop count, or a comma-separated list of addresses/CIDRs or loopback, linklocal, uniquelocal)`,
+  );
+}
+
+function timezone(raw: string | undefined, variable: string): string {
+  const value = nonEmpty(raw) ?? 'UTC';
+  if (!IANAZone.isValidZone(value)) {
+    throw new ConfigError(variable, `"${value}" is not an IANA time zone such as Europe/Berlin or UTC`);
+  }
+  return value;
+}
+
+function language(raw: string | undefined, variable: string): string {
+  const value = nonEmpty(raw) ?? 'en';
+  try {
+    return Intl.getCanonicalLocales(value)[0] ?? 'en';
+  } catch {
+    throw new ConfigError(variable, `"${value}" is not a BCP 47 language tag such as en or de-DE`);
+  }
+}
+
+function contentSources(env: Env): ContentSourceName[] {
+  const raw = nonEmpty(env.CONTENT_SOURCES) ?? 'directory';
+  const names = raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !(SOURCES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0 || new Set(names).size !== names.length) {
+    throw new ConfigError('CONTENT_SOURCES', `"${raw}" is not a comma-separated list of distinct ${SOURCES.join(', ')}`);
+  }
+  return names as ContentSourceName[];
+}
+
+/** Reads a Jekyll `_config.yml`; a file that cannot be read or parsed is a bad setting. */
+export function readJekyllConfig(file: string): JekyllSiteConfig {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('SITE_CONFIG', `cannot read Jekyll config "${file}": ${(error as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError('SITE_CONFIG', `"${file}" is not a YAML mapping`);
+  }
+  const d = doc as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+  const author =
+    typeof d.author === 'object' && d.author !== null ? str((d.author as Record<string, unknown>).name) : str(d.author);
+  const paginate = typeof d.paginate === 'number' ? d.paginate : undefined;
+  const result: JekyllSiteConfig = {};
+  const set = <K extends keyof JekyllSiteConfig>(k: K, v: JekyllSiteConfig[K] | undefined) => {
+    if (v !== undefined) result[k] = v;
+  };
+  set('title', str(d.title));
+  set('description', str(d.description));
+  set('url', str(d.url));
+  set('baseurl', str(d.baseurl));
+  set('author', author);
+  set('timezone', str(d.timezone));
+  set('paginate', paginate);
+  set('lang', str(d.lang));
+  return result;
+}
+
+/** Builds the validated configuration; environment variables win over a Jekyll `_config.yml`. */
+export function loadConfig(env: Env = process.env): Config {
+  const configFile = nonEmpty(env.SITE_CONFIG);
+  const jekyll = configFile ? readJekyllConfig(configFile) : {};
+  const pick = (name: string, fromJekyll: string | undefined) => nonEmpty(env[name]) ?? fromJekyll;
+
+  const postsPerPageEnv = nonEmpty(env.POSTS_PER_PAGE);
+  const postsPerPage =
+    postsPerPageEnv === undefined && jekyll.paginate !== undefined
+      ? integer({ POSTS_PER_PAGE: String(jekyll.paginate) }, 'POSTS_PER_PAGE', 10, 1, 1000)
+      : integer(env, 'POSTS_PER_PAGE', 10, 1, 1000);
+
+  const port = integer(env, 'PORT', 8080, 1, 65535);
+  const metricsPort = integer(env, 'METRICS_PORT', 9464, 1, 65535);
+  if (port === metricsPort) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (${port}): metrics must not be served on the public port`);
+  }
+  const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
+  const kubeNamespace = nonEmpty(env.KUBE_NAMESPACE);
+  if (kubeNamespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(kubeNamespace)) {
+    throw new ConfigError('KUBE_NAMESPACE', `"${kubeNamespace}" is not a Kubernetes namespace name (RFC 1123 label)`);
+  }
+
+  return {
+    host: nonEmpty(env.HOST) ?? '0.0.0.0',
+    port,
+    metricsPort,
+    postsDir: path.resolve(nonEmpty(env.POSTS_DIR) ?? 'posts'),
+    basePath: normalizeBasePath(env.BASE_PATH ?? jekyll.baseurl, env.BASE_PATH !== undefined ? 'BASE_PATH' : 'SITE_CONFIG baseurl'),
+    siteUrl: siteUrl(pick('SITE_URL', jekyll.url), nonEmpty(env.SITE_URL) ? 'SITE_URL' : 'SITE_CONFIG url'),
+    siteTitle: pick('SITE_TITLE', jekyll.title) ?? 'kubeblog',
+    siteDescription: pick('SITE_DESCRIPTION', jekyll.description) ?? 'A blog that runs on the platform it writes about.',
+    siteAuthor: pick('SITE_AUTHOR', jekyll.author) ?? '',
+    siteLanguage: language(pick('SITE_LANGUAGE', jekyll.lang), nonEmpty(env.SITE_LANGUAGE) ? 'SITE_LANGUAGE' : 'SITE_CONFIG lang'),
+    timezone: timezone(pick('SITE_TIMEZONE', jekyll.timezone), nonEmpty(env.SITE_TIMEZONE) ? 'SITE_TIMEZONE' : 'SITE_CONFIG timezone'),
+    postsPerPage,
+    showDrafts: boolean(env, 'SHOW_DRAFTS', false),
+    showFuture: boolean(env, 'SHOW_FUTURE', false),
+    trustProxy: trustProxy(env),
+    logLevel,
+    requestLogLevel: oneOf(env, 'REQUEST_LOG_LEVEL', LOG_LEVELS, 'info'),
+    cacheMaxAgeSeconds: integer(env, 'CACHE_MAX_AGE_SECONDS', 60, 0, 31536000),
+    pageCacheEntries: integer(env, 'PAGE_CACHE_ENTRIES', 2000, 1, 1000000),
+    watchPollSeconds: integer(env, 'WATCH_POLL_SECONDS', 30, 0, 86400),
+    shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 5, 0, 3600),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600),
+    contentSources: contentSources(env),
+    kubeNamespace,
+    kubeLabelSelector: nonEmpty(env.KUBE_LABEL_SELECTOR) ?? 'kubeblog.dev/post',
+  };
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { LogLevel } from './config.js';
+
+/** Secrets that must never reach the logs. */
+const REDACT = ['req.headers.cookie', 'req.headers.authorization', 'req.headers["proxy-authorization"]', 'res.headers["set-cookie"]'];
+
+/** One JSON object a line, ISO timestamps, level names rather than numbers. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'kubeblog' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    destination,
+  );
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is sane, else a new one; echoed in the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+const QUIET_PATHS = /^\/(livez|readyz|healthz|metrics)(\?|$)/;
+
+/**
+ * Request logging. Probes and scrapes log at debug only; server errors at error. `level` sets the level
+ * of ordinary request lines, so an operator can turn them down without losing warnings.
+ */
+export function createHttpLogger(logger: Logger, level: LogLevel): HttpLogger {
+  return pinoHttp({
+    logger,
+    genReqId: requestId,
+    customLogLevel(req, res, error) {
+      if (error || res.statusCode >= 500) return 'error';
+      if (QUIET_PATHS.test(req.url ?? '')) return 'debug';
+      return level === 'silent' ? 'silent' : level;
+    },
+    customSuccessMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
+  });
+}

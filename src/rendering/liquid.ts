@@ -1,0 +1,139 @@
+import { Liquid, type TagToken, type TopLevelToken, type Context } from 'liquidjs';
+
+/** What Liquid tags in a post may refer to. */
+export interface LiquidScope {
+  site: { url: string; baseurl: string; title: string; description: string; author: string };
+  page: Record<string, unknown>;
+  /** URL of the post with this file stem (`2017-12-15-kubecon-was-nice`), for `{% post_url %}`. */
+  postUrl(stem: string): string | undefined;
+}
+
+const HOOK = '__kubeblog';
+
+/** A fence longer than any backtick run inside the code, so the code cannot close it. */
+function fence(code: string, lang: string): string {
+  const longest = Math.max(2, ...[...code.matchAll(/`+/g)].map((m) => m[0].length));
+  const marks = '`'.repeat(longest + 1);
+  return `\n${marks}${lang}\n${code.replace(/^\n+|\s+$/g, '')}\n${marks}\n`;
+}
+
+function scopeOf(ctx: Context): LiquidScope {
+  return ctx.getSync([HOOK]) as LiquidScope;
+}
+
+function stripLiquid(text: string): string {
+  return text
+    .replace(/\{%-?\s*raw\s*-?%\}([\s\S]*?)\{%-?\s*endraw\s*-?%\}/g, '$1')
+    .replace(/\{%[\s\S]*?%\}/g, '')
+    .replace(/\{\{[\s\S]*?\}\}/g, '');
+}
+
+/**
+ * Runs the Liquid a Jekyll post may carry before the Markdown is rendered, as Jekyll does: `{% raw %}`,
+ * `{% highlight %}` (turned into a fenced block), `{% post_url %}`, `{% link %}`, `{{ site.* }}`,
+ * `{{ page.* }}` and Jekyll's URL filters. A template Liquid cannot run loses its tags rather than
+ * showing them to readers; the caller is told why.
+ */
+export function createLiquid(): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
+  const liquid = new Liquid({ strictFilters: false, strictVariables: false, cache: false, jekyllInclude: true });
+
+  liquid.registerTag('highlight', {
+    parse(token: TagToken, remaining: TopLevelToken[]) {
+      this.lang = token.args.trim().split(/\s+/)[0] ?? '';
+      const parts: string[] = [];
+      let closed = false;
+      while (remaining.length > 0) {
+        const next = remaining.shift() as TopLevelToken & { name?: string };
+        if (next.name === 'endhighlight') {
+          closed = true;
+          break;
+        }
+        parts.push(next.getText());
+      }
+      if (!closed) throw new Error(`{% highlight ${this.lang} %} is not closed by {% endhighlight %}`);
+      this.code = parts.join('');
+    },
+    render() {
+      return fence(this.code, this.lang);
+    },
+  });
+
+  liquid.registerTag('post_url', {
+    parse(token: TagToken) {
+      this.stem = token.args.trim().replace(/\.(md|markdown)$/, '').split('/').pop() ?? '';
+    },
+    render(ctx: Context) {
+      const url = scopeOf(ctx).postUrl(this.stem);
+      if (url === undefined) throw new Error(`{% post_url ${this.stem} %} names no post`);
+      return url;
+    },
+  });
+
+  liquid.registerTag('link', {
+    parse(token: TagToken) {
+      this.target = token.args.trim();
+    },
+    render(ctx: Context) {
+      const scope = scopeOf(ctx);
+      const post = /(?:^|\/)_posts\/(?:.*\/)?([^/]+?)\.(md|markdown)$/.exec(this.target);
+      if (post?.[1]) {
+        const url = scope.postUrl(post[1]);
+        if (url === undefined) throw new Error(`{% link ${this.target} %} names no post`);
+        return url;
+      }
+      return `${scope.site.baseurl}/${this.target.replace(/^\/+/, '').replace(/\.(md|markdown)$/, '.html')}`;
+    },
+  });
+
+  liquid.registerTag('gist', {
+    parse(token: TagToken) {
+      this.id = token.args.trim().split(/\s+/)[0] ?? '';
+    },
+    render() {
+      const id = this.id.replace(/[^\w/.-]/g, '');
+      return `<a href="https://gist.github.com/${id}" rel="noopener noreferrer">gist ${id}</a>`;
+    },
+  });
+
+  liquid.registerFilter('relative_url', function (this: { context: Context }, value: unknown) {
+    const path = String(value ?? '');
+    if (/^[a-z]+:\/\//i.test(path)) return path;
+    return `${scopeOf(this.context).site.baseurl}/${path.replace(/^\/+/, '')}`;
+  });
+  liquid.registerFilter('absolute_url', function (this: { context: Context }, value: unknown) {
+    const path = String(value ?? '');
+    if (/^[a-z]+:\/\//i.test(path)) return path;
+    const site = scopeOf(this.context).site;
+    return `${site.url}${site.baseurl}/${path.replace(/^\/+/, '')}`;
+  });
+  liquid.registerFilter('xml_escape', (value: unknown) =>
+    String(value ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
+  );
+  liquid.registerFilter('cgi_escape', (value: unknown) => encodeURIComponent(String(value ?? '')).replace(/%20/g, '+'));
+  liquid.registerFilter('uri_escape', (value: unknown) => encodeURI(String(value ?? '')));
+  liquid.registerFilter('jsonify', (value: unknown) => JSON.stringify(value ?? null));
+  liquid.registerFilter('slugify', (value: unknown) =>
+    String(value ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''),
+  );
+  liquid.registerFilter('number_of_words', (value: unknown) => String(value ?? '').split(/\s+/).filter(Boolean).length);
+  liquid.registerFilter('date_to_string', (value: unknown) => formatDate(value, { day: '2-digit', month: 'short', year: 'numeric' }));
+  liquid.registerFilter('date_to_long_string', (value: unknown) => formatDate(value, { day: '2-digit', month: 'long', year: 'numeric' }));
+
+  return {
+    render(text, scope) {
+      if (!text.includes('{%') && !text.includes('{{')) return { text };
+      try {
+        const rendered = liquid.parseAndRenderSync(text, { site: scope.site, page: scope.page, [HOOK]: scope }) as string;
+        return { text: rendered };
+      } catch (error) {
+        return { text: stripLiquid(text), error: error as Error };
+      }
+    },
+  };
+}
+
+function formatDate(value: unknown, options: Intl.DateTimeFormatOptions): string {
+  const date = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(date.getTime())) return String(value ?? '');
+  return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(date);
+}

@@ -1,0 +1,157 @@
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { ContentStore } from '../content/store.js';
+import type { BuildInfo } from '../ops/build-info.js';
+import type { Config } from '../ops/config.js';
+import { type Health, probeRouter } from '../ops/health.js';
+import { createHttpLogger } from '../ops/logger.js';
+import { type Metrics, UNMATCHED_ROUTE } from '../ops/metrics.js';
+import type { Asset } from '../rendering/assets.js';
+import type { Theme } from '../rendering/pages.js';
+import { href, paths } from '../rendering/urls.js';
+import { blogRouter, pageKey } from './blog-routes.js';
+import { type PageCache, RenderedPage } from './page-cache.js';
+import { writePage } from './respond.js';
+import { siteContextFactory } from './site.js';
+
+export interface WebAppDeps {
+  config: Config;
+  store: ContentStore;
+  theme: Theme;
+  cache: PageCache;
+  metrics: Metrics;
+  health: Health;
+  logger: Logger;
+  build: BuildInfo;
+  assets: { stylesheet: Asset; icon: Asset };
+}
+
+/** Security headers: no script may run, not even one injected through a post's raw HTML. */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'none'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        styleSrcAttr: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+        mediaSrc: ["'self'", 'https:'],
+        frameSrc: ['https:'],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+      },
+    },
+    // TLS is the Ingress's business; HSTS from behind a plain-HTTP route would lock readers out.
+    strictTransportSecurity: false,
+  });
+}
+
+/** The route template a request matched, never its raw path, so label values stay few. */
+function routeLabel(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  return typeof route?.path === 'string' ? route.path : UNMATCHED_ROUTE;
+}
+
+/** Duration and in-flight metrics of every request on the public port. */
+export function requestMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    metrics.inFlight.inc();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      metrics.inFlight.dec();
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.httpDuration.observe({ method: req.method, route: routeLabel(req), status_code: String(res.statusCode) }, seconds);
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    next();
+  };
+}
+
+/** The public app: the blog under BASE_PATH, probes and /version at the root. */
+export function createWebApp(deps: WebAppDeps): express.Express {
+  const { config, store, theme, cache, metrics, health, build } = deps;
+  const siteFor = siteContextFactory(config);
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  app.disable('x-powered-by');
+
+  app.use(requestMetrics(metrics));
+  app.use(createHttpLogger(deps.logger, config.requestLogLevel));
+  app.use(securityHeaders());
+  app.use((_req, res, next) => {
+    // Once shutdown began, every answer closes its connection so clients move to another replica.
+    if (health.isShuttingDown) res.setHeader('Connection', 'close');
+    next();
+  });
+
+  app.use(probeRouter(health));
+  app.get('/version', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(build);
+  });
+  app.use(config.basePath || '/', blogRouter({ config, store, theme, cache, metrics, assets: deps.assets, siteFor }));
+
+  // Links from the Jekyll era (date URLs, `permalink`) move permanently to the post's address.
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    const inBase = config.basePath === '' || req.path === config.basePath || req.path.startsWith(`${config.basePath}/`);
+    if (!inBase) return next();
+    const post = store.catalog().legacyTarget(req.path.slice(config.basePath.length) || '/');
+    if (!post) return next();
+    res.redirect(301, href(siteFor(req), paths.post(post.slug)));
+  });
+
+  app.use(async (req, res) => {
+    const site = siteFor(req);
+    const version = store.catalog().version;
+    const key = pageKey(site.origin, ' 404');
+    let page = cache.get(key, version);
+    if (!page) {
+      page = new RenderedPage(404, 'text/html; charset=utf-8', 'no-store', Buffer.from(theme.errorPage(404, site)), version);
+      cache.set(key, page);
+    }
+    await writePage(req, res, page);
+  });
+
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    req.log.error({ err: error }, `request failed: ${(error as Error).message}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    let body: string;
+    try {
+      body = theme.errorPage(500, siteFor(req));
+    } catch {
+      body = '<!doctype html><title>Server error</title><h1>Server error</h1>';
+    }
+    res.status(500).set('Cache-Control', 'no-store').type('html').send(body);
+  };
+  app.use(onError);
+  return app;
+}
+
+/** The operations app on METRICS_PORT: /metrics and the probes, never exposed through an Ingress. */
+export function createOpsApp(deps: { metrics: Metrics; health: Health; onScrape?: () => void }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(probeRouter(deps.health));
+  app.get('/metrics', async (_req, res) => {
+    deps.onScrape?.();
+    res.set('Content-Type', deps.metrics.registry.contentType).set('Cache-Control', 'no-store');
+    res.send(await deps.metrics.registry.metrics());
+  });
+  return app;
+}

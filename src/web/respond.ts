@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Negotiator from 'negotiator';
+import type { Encoding, RenderedPage } from './page-cache.js';
+
+const ENCODINGS: Encoding[] = ['br', 'gzip', 'identity'];
+
+/** br over gzip over identity, as the client's Accept-Encoding allows. */
+export function chooseEncoding(req: IncomingMessage, page: RenderedPage): Encoding {
+  if (!page.compressible || req.headers['accept-encoding'] === undefined) return 'identity';
+  const acceptable = new Negotiator(req).encodings(ENCODINGS);
+  return ENCODINGS.find((encoding) => acceptable.includes(encoding)) ?? 'identity';
+}
+
+/**
+ * Writes a cached page: the negotiated encoding, a strong ETag per representation, 304 when the client's
+ * copy is current, no body for HEAD. Works on a bare Node response so a fast path can use it too.
+ */
+export async function writePage(req: IncomingMessage, res: ServerResponse, page: RenderedPage): Promise<void> {
+  const encoding = chooseEncoding(req, page);
+  const body = page.encodedBody(encoding) ?? (await page.bodyFor(encoding));
+  writeHead(req, res, page, encoding, body);
+}
+
+/** The synchronous part of writePage, for when the encoded bytes are at hand. */
+export function writeHead(req: IncomingMessage, res: ServerResponse, page: RenderedPage, encoding: Encoding, body: Buffer): void {
+  res.setHeader('Content-Type', page.contentType);
+  res.setHeader('Cache-Control', page.cacheControl);
+  res.setHeader('ETag', page.etagFor(encoding));
+  if (page.compressible) res.setHeader('Vary', 'Accept-Encoding');
+  if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+  if (page.status === 200 && page.matches(req.headers['if-none-match'])) {
+    res.statusCode = 304;
+    res.removeHeader('Content-Type');
+    res.end();
+    return;
+  }
+  res.statusCode = page.status;
+  res.setHeader('Content-Length', body.length);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
