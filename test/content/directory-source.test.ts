@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import type { ContentStore } from '../../src/content/store.js';
+import { startTestBlog, type TestBlog } from '../support/blog.js';
+import { post } from '../support/posts.js';
+
+let root: string;
+let running: TestBlog | undefined;
+
+type Reload = { result: string; changed: boolean };
+
+/** The next reload of the store that matches, failing after a bound; `cancel` drops an unneeded wait. */
+function awaitReload(store: ContentStore, want: (e: Reload) => boolean = (e) => e.changed): { done: Promise<void>; cancel(): void } {
+  let cancel = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      store.off('reload', listener);
+      reject(new Error('no reload within 10 s'));
+    }, 10_000);
+    function listener(event: Reload) {
+      if (!want(event)) return;
+      cancel();
+      resolve();
+    }
+    cancel = () => {
+      clearTimeout(timer);
+      store.off('reload', listener);
+    };
+    store.on('reload', listener);
+  });
+  return { done, cancel };
+}
+
+function nextReload(store: ContentStore, want?: (e: Reload) => boolean): Promise<void> {
+  return awaitReload(store, want).done;
+}
+
+async function titles(t: TestBlog): Promise<string[]> {
+  const res = await request(t.url).get('/api/posts').expect(200);
+  return (res.body as { posts: Array<{ title: string }> }).posts.map((p) => p.title);
+}
+
+/** Waits, reload by reload, until readers see these titles; a swap may arrive as several file events. */
+async function untilTitles(t: TestBlog, expected: string[]): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const reload = awaitReload(t.blog.store, () => true);
+    if ((await titles(t)).join('\n') === expected.join('\n')) {
+      reload.cancel();
+      return;
+    }
+    await reload.done;
+  }
+  expect(await titles(t)).toEqual(expected);
+}
+
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('watching a posts folder', () => {
+  it('serves added, edited and removed posts without a restart', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    await writeFile(path.join(root, '2020-01-01-one.md'), post({ title: 'One' }, 'x'));
+    running = await startTestBlog({ POSTS_DIR: root });
+    const store = running.blog.store;
+    expect(await titles(running)).toEqual(['One']);
+
+    let changed = nextReload(store);
+    await writeFile(path.join(root, '2020-02-01-two.md'), post({ title: 'Two' }, 'y'));
+    await changed;
+    expect(await titles(running)).toEqual(['Two', 'One']);
+
+    changed = nextReload(store);
+    await writeFile(path.join(root, '2020-01-01-one.md'), post({ title: 'One, edited' }, 'x'));
+    await changed;
+    expect(await titles(running)).toEqual(['Two', 'One, edited']);
+    await request(running.url).get('/posts/one').expect(200).expect(/One, edited/);
+
+    changed = nextReload(store);
+    await unlink(path.join(root, '2020-02-01-two.md'));
+    await changed;
+    expect(await titles(running)).toEqual(['One, edited']);
+    await request(running.url).get('/posts/two').expect(404);
+  });
+
+  it('skips a post broken by an edit, and keeps the last good set when the folder vanishes', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const dir = path.join(root, 'posts');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-01-one.md'), post({ title: 'One' }, 'x'));
+    await writeFile(path.join(dir, '2020-01-02-two.md'), post({ title: 'Two' }, 'x'));
+    running = await startTestBlog({ POSTS_DIR: dir });
+    const store = running.blog.store;
+
+    let changed = nextReload(store);
+    await writeFile(path.join(dir, '2020-01-02-two.md'), '---\ntitle: [broken\n---\n');
+    await changed;
+    expect(await titles(running)).toEqual(['One']);
+    const skipped = running.logs.lines.find((l) => l.file === path.join(dir, '2020-01-02-two.md'));
+    expect(String(skipped?.reason)).toMatch(/^front matter is not valid YAML/);
+
+    const failed = nextReload(store, (e) => e.result === 'failure');
+    await rm(dir, { recursive: true });
+    await failed;
+    expect(await titles(running)).toEqual(['One']);
+    const failures = await running.blog.metrics.reloads.get();
+    expect(failures.values.find((v) => v.labels.result === 'failure')?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('follows a Kubernetes ConfigMap volume, whose ..data symlink is swapped atomically', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-configmap-'));
+    const volume = path.join(root, 'posts');
+    await mkdir(path.join(volume, '..2024_05_01_v1'), { recursive: true });
+    await writeFile(path.join(volume, '..2024_05_01_v1', '2024-05-01-hello.md'), post({ title: 'Hello v1' }, 'x'));
+    await symlink('..2024_05_01_v1', path.join(volume, '..data'));
+    await symlink('..data/2024-05-01-hello.md', path.join(volume, '2024-05-01-hello.md'));
+    running = await startTestBlog({ POSTS_DIR: volume });
+    expect(await titles(running)).toEqual(['Hello v1']);
+
+    // What the kubelet's atomic writer does: a new timestamped folder, a new ..data link renamed over the old.
+    const changed = nextReload(running.blog.store);
+    await mkdir(path.join(volume, '..2024_05_02_v2'));
+    await writeFile(path.join(volume, '..2024_05_02_v2', '2024-05-01-hello.md'), post({ title: 'Hello v2' }, 'x'));
+    await writeFile(path.join(volume, '..2024_05_02_v2', '2024-05-02-second.md'), post({ title: 'Second' }, 'y'));
+    await symlink('..2024_05_02_v2', path.join(volume, '..data_tmp'));
+    await rename(path.join(volume, '..data_tmp'), path.join(volume, '..data'));
+    await symlink('..data/2024-05-02-second.md', path.join(volume, '2024-05-02-second.md'));
+    await rm(path.join(volume, '..2024_05_01_v1'), { recursive: true });
+    await changed;
+    await untilTitles(running, ['Second', 'Hello v2']);
+  });
+
+  it('follows a git-sync checkout, where a symlink on the folder path is swapped', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-gitsync-'));
+    const worktree = async (rev: string, title: string) => {
+      await mkdir(path.join(root, '.worktrees', rev, 'posts'), { recursive: true });
+      await writeFile(path.join(root, '.worktrees', rev, 'posts', '2024-05-01-hello.md'), post({ title }, 'x'));
+    };
+    await worktree('aaa', 'From aaa');
+    await symlink('.worktrees/aaa', path.join(root, 'current'));
+    running = await startTestBlog({ POSTS_DIR: path.join(root, 'current', 'posts') });
+    expect(await titles(running)).toEqual(['From aaa']);
+
+    const changed = nextReload(running.blog.store);
+    await worktree('bbb', 'From bbb');
+    await symlink('.worktrees/bbb', path.join(root, 'current.tmp'));
+    await rename(path.join(root, 'current.tmp'), path.join(root, 'current'));
+    await changed;
+    await untilTitles(running, ['From bbb']);
+  });
+
+  it('refuses to start without a posts folder, saying which setting and why', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-missing-'));
+    await expect(startTestBlog({ POSTS_DIR: path.join(root, 'nope') })).rejects.toThrow(/POSTS_DIR: posts folder ".*nope" cannot be read: ENOENT/);
+  });
+});
