@@ -4,6 +4,7 @@ import type { ContentStore } from '../content/store.js';
 /** Liveness and readiness, shared by both ports. */
 export class Health {
   private shuttingDown = false;
+  private draining = false;
   private readonly startedAt = Date.now();
 
   constructor(private readonly store: ContentStore) {}
@@ -14,6 +15,15 @@ export class Health {
 
   get isShuttingDown(): boolean {
     return this.shuttingDown;
+  }
+
+  /** The listener is closed: answers should close their connections so clients go elsewhere. */
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
   }
 
   liveness(): { status: 'ok'; uptimeSeconds: number } {

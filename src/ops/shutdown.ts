@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Health } from './health.js';
 
@@ -13,21 +14,72 @@ export interface ShutdownOptions {
   exit(code: number): void;
 }
 
-function closed(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) resolve();
-    else server.close(() => resolve());
-  });
+/** A keep-alive connection idle this long is closed while draining; a busier one gets `Connection: close`. */
+const IDLE_CLOSE_MS = 1000;
+
+interface ConnectionState {
+  active: number;
+  idleSince: number;
+}
+
+/**
+ * Knows every connection of a server and whether it is busy, so a drain closes only connections that
+ * have been idle for a while. Closing a connection the instant it turns idle races with a client that
+ * is sending its next request on it, and that request fails.
+ */
+export class ConnectionTracker {
+  private readonly connections = new Map<Socket, ConnectionState>();
+
+  constructor(private readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.connections.set(socket, { active: 0, idleSince: Date.now() });
+      socket.once('close', () => this.connections.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const state = this.connections.get(req.socket);
+      if (!state) return;
+      state.active += 1;
+      res.once('close', () => {
+        state.active -= 1;
+        state.idleSince = Date.now();
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections and resolves once every connection has ended. Unlike http.Server#close,
+   * idle keep-alive connections are not cut at once: `sweep` ends them after they stay idle.
+   */
+  stopAccepting(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
+      NetServer.prototype.close.call(this.server, () => resolve());
+    });
+  }
+
+  sweep(now = Date.now()): void {
+    for (const [socket, state] of this.connections) {
+      if (state.active === 0 && now - state.idleSince >= IDLE_CLOSE_MS) socket.end();
+    }
+  }
+
+  closeAll(): void {
+    for (const socket of this.connections.keys()) socket.destroy();
+  }
 }
 
 /**
  * Graceful shutdown for a rolling update. On the first signal readiness fails at once, and the server
- * keeps serving for the delay so endpoints can be withdrawn; then it stops accepting connections, closes
- * idle keep-alive connections, lets in-flight requests finish within the timeout and exits 0. A second
- * signal exits at once.
+ * keeps serving for the delay so endpoints can be withdrawn; then it stops accepting connections, answers
+ * with `Connection: close`, ends idle keep-alive connections, lets in-flight requests finish within the
+ * timeout and exits 0. A second signal exits at once.
  */
 export function gracefulShutdown(options: ShutdownOptions): (signal: string) => void {
   const { servers, health, logger } = options;
+  const trackers = servers.map((server) => new ConnectionTracker(server));
   let started = false;
   return (signal) => {
     if (started) {
@@ -40,19 +92,19 @@ export function gracefulShutdown(options: ShutdownOptions): (signal: string) => 
     logger.info({ signal, delaySeconds: options.delaySeconds, timeoutSeconds: options.timeoutSeconds }, 'shutting down: readiness is now failing');
     setTimeout(() => {
       logger.info('no longer accepting connections; draining in-flight requests');
-      const drained = Promise.all(servers.map(closed));
-      const idleSweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 100);
-      servers.forEach((s) => s.closeIdleConnections());
+      health.beginDrain();
+      const drained = Promise.all(trackers.map((t) => t.stopAccepting()));
+      const sweeper = setInterval(() => trackers.forEach((t) => t.sweep()), 100);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), options.timeoutSeconds * 1000);
       });
       void Promise.race([drained.then(() => false), timedOut]).then(async (late) => {
-        clearInterval(idleSweep);
+        clearInterval(sweeper);
         clearTimeout(timer);
         if (late) {
           logger.warn('shutdown timeout reached: closing the connections still open');
-          servers.forEach((s) => s.closeAllConnections());
+          trackers.forEach((t) => t.closeAll());
         }
         await options.release().catch((error: unknown) => logger.error({ err: error }, 'error while releasing resources'));
         logger.info({ clean: !late }, 'shutdown complete');

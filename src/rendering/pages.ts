@@ -192,11 +192,13 @@ export class Theme {
     return this.layout(site, { title: `Archive — ${site.title}`, description: `Every post of ${site.title} by year`, path: paths.archive(), body });
   }
 
-  errorPage(status: 404 | 500, site: SiteContext): string {
-    const [title, text] =
-      status === 404
-        ? ['Page not found', 'There is nothing at this address. It may have moved, or the link may be mistyped.']
-        : ['Something went wrong', 'The blog could not show this page. The error has been logged; please try again in a moment.'];
+  errorPage(status: 400 | 404 | 500, site: SiteContext): string {
+    const messages: Record<typeof status, [string, string]> = {
+      400: ['Bad request', 'This address could not be understood. Please check the link.'],
+      404: ['Page not found', 'There is nothing at this address. It may have moved, or the link may be mistyped.'],
+      500: ['Something went wrong', 'The blog could not show this page. The error has been logged; please try again in a moment.'],
+    };
+    const [title, text] = messages[status];
     const body = html`
       <section class="error-page">
         <p class="status">${status}</p>

@@ -91,8 +91,8 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   app.use(createHttpLogger(deps.logger, config.requestLogLevel));
   app.use(securityHeaders());
   app.use((_req, res, next) => {
-    // Once shutdown began, every answer closes its connection so clients move to another replica.
-    if (health.isShuttingDown) res.setHeader('Connection', 'close');
+    // While draining, every answer closes its connection so keep-alive clients move to another replica.
+    if (health.isDraining) res.setHeader('Connection', 'close');
     next();
   });
 
@@ -125,18 +125,21 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   });
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    req.log.error({ err: error }, `request failed: ${(error as Error).message}`);
+    const given = (error as { status?: unknown }).status;
+    // Client errors Express detects (a malformed URL escape, say) keep their status; the rest are ours.
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? 400 : 500;
+    if (status === 500) req.log.error({ err: error }, `request failed: ${(error as Error).message}`);
     if (res.headersSent) {
       res.destroy();
       return;
     }
     let body: string;
     try {
-      body = theme.errorPage(500, siteFor(req));
+      body = theme.errorPage(status, siteFor(req));
     } catch {
       body = '<!doctype html><title>Server error</title><h1>Server error</h1>';
     }
-    res.status(500).set('Cache-Control', 'no-store').type('html').send(body);
+    res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
   };
   app.use(onError);
   return app;

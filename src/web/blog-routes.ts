@@ -61,11 +61,11 @@ export function blogRouter(deps: BlogRouteDeps): Router {
         metrics.cacheMisses.inc();
         const stopTimer = metrics.renderDuration.startTimer({ kind });
         const output = await render(req, catalog, site);
-        stopTimer();
         if (!output) {
           next();
           return;
         }
+        stopTimer();
         rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version);
         cache.set(key, rendered);
       }
