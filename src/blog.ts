@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { DirectorySource } from './content/directory-source.js';
@@ -10,7 +11,8 @@ import { loadThemeAssets } from './rendering/assets.js';
 import { createLiquid } from './rendering/liquid.js';
 import { createMarkdown } from './rendering/markdown.js';
 import { Theme } from './rendering/pages.js';
-import { createOpsApp, createWebApp } from './web/app.js';
+import { createOpsApp, createWebApp, securityHeaders } from './web/app.js';
+import { withFastPath } from './web/fast-path.js';
 import { PageCache } from './web/page-cache.js';
 
 /** A source of posts that hands complete sets to the store. */
@@ -21,6 +23,8 @@ export interface ContentSource {
 }
 
 export interface Blog {
+  /** The public port's request handler: cached pages first, then Express. */
+  readonly webHandler: RequestListener;
   readonly webApp: Express;
   readonly opsApp: Express;
   readonly store: ContentStore;
@@ -80,7 +84,9 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   }
   sources.push(...(options.extraSources?.(store, metrics) ?? []));
 
-  const webApp = createWebApp({ config, store, theme, cache, metrics, health, logger, build, assets });
+  const headers = securityHeaders();
+  const webApp = createWebApp({ config, store, theme, cache, metrics, health, logger, build, assets, securityHeaders: headers });
+  const webHandler = withFastPath(webApp, { config, store, cache, metrics, health, logger, securityHeaders: headers });
   const opsApp = createOpsApp({
     metrics,
     health,
@@ -95,6 +101,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   });
 
   return {
+    webHandler,
     webApp,
     opsApp,
     store,

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const web = createServer(blog.webApp);
+  const web = createServer(blog.webHandler);
   // Longer than the idle timeout of common load balancers, so they close first and never hit a closed socket.
   web.keepAliveTimeout = 65_000;
   web.headersTimeout = 66_000;

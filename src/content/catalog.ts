@@ -84,7 +84,9 @@ export class Catalog {
         tags.set(slug, group);
       }
       const { year, month, day } = calendarParts(post.date, options.timezone);
-      years.set(year, [...(years.get(year) ?? []), post]);
+      const yearPosts = years.get(year);
+      if (yearPosts) yearPosts.push(post);
+      else years.set(year, [post]);
       for (const url of legacyUrlsOf(post, year, month, day)) if (!legacy.has(url)) legacy.set(url, post);
       const modified = (post.updated ?? post.date).getTime();
       lastModified = lastModified === undefined ? modified : Math.max(lastModified, modified);

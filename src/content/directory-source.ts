@@ -1,5 +1,5 @@
-import { type FSWatcher, watch } from 'node:fs';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { type FSWatcher, closeSync, fstatSync, openSync, readSync, readdirSync, statSync, watch } from 'node:fs';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { parsePost } from './parse.js';
@@ -98,8 +98,10 @@ export class DirectorySource {
     try {
       const real = await realpath(dir);
       await this.watch(real);
-      const names = (await readdir(real)).filter(isPostCandidate).sort().reverse();
-      const results = await Promise.all(names.map((name) => this.parseFile(real, name)));
+      // Synchronous reads on purpose: thousands of small files load several times faster than through
+      // the promise API (no per-file promise and buffer churn), and only changed files are read at all.
+      const names = readdirSync(real).filter(isPostCandidate).sort().reverse();
+      const results = names.map((name) => this.parseFile(real, name));
       const posts: Post[] = [];
       const problems: PostError[] = [];
       const keys: string[] = [];
@@ -126,27 +128,31 @@ export class DirectorySource {
   }
 
   /** Reads and parses one file unless its identity (inode, size, mtime) is unchanged since the last load. */
-  private async parseFile(dir: string, name: string): Promise<{ name: string; cached: CachedParse } | undefined> {
+  private parseFile(dir: string, name: string): { name: string; cached: CachedParse } | undefined {
     const file = path.join(dir, name);
     const origin = path.join(this.options.dir, name);
-    let info;
-    try {
-      info = await stat(file);
-    } catch {
-      return undefined; // Removed between readdir and stat, or a dangling symlink: not a post.
-    }
-    if (!info.isFile()) return undefined;
-    const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
     const previous = this.parsed.get(name);
-    if (previous?.key === key) return { name, cached: previous };
+    if (previous) {
+      try {
+        if (previous.key === identity(statSync(file))) return { name, cached: previous };
+      } catch {
+        return undefined; // Removed since readdir, or a dangling symlink: not a post.
+      }
+    }
+    let read;
+    try {
+      read = readIdentified(file);
+    } catch {
+      return undefined;
+    }
+    if (!read) return undefined;
     let result: Post | PostError;
     try {
-      const bytes = await readFile(file);
-      result = parsePost(name, origin, bytes, { timezone: this.options.timezone });
+      result = parsePost(name, origin, read.bytes, { timezone: this.options.timezone });
     } catch (error) {
       result = error instanceof PostError ? error : new PostError(origin, (error as Error).message);
     }
-    const cached = { key, result };
+    const cached = { key: read.key, result };
     this.parsed.set(name, cached);
     return { name, cached };
   }
@@ -178,6 +184,29 @@ export class DirectorySource {
         this.options.logger.warn({ err: error, dir }, 'cannot watch folder; relying on the periodic rescan');
       }
     }
+  }
+}
+
+function identity(info: { dev: number; ino: number; size: number; mtimeMs: number }): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+}
+
+/** The bytes of a regular file and their identity from the same open file, so the two cannot disagree. */
+function readIdentified(file: string): { key: string; bytes: Buffer } | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return undefined;
+    const bytes = Buffer.allocUnsafe(info.size);
+    let offset = 0;
+    while (offset < info.size) {
+      const n = readSync(fd, bytes, offset, info.size - offset, null);
+      if (n === 0) break;
+      offset += n;
+    }
+    return { key: identity(info), bytes: offset === info.size ? bytes : bytes.subarray(0, offset) };
+  } finally {
+    closeSync(fd);
   }
 }
 

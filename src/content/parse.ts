@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import yaml from 'js-yaml';
 import { fileNameDate, parseJekyllDate } from './dates.js';
 import { type Post, PostError, parsePostFileName } from './post.js';
 
@@ -33,13 +33,16 @@ export function splitFrontMatter(origin: string, text: string): { yaml: string |
   return { yaml, body };
 }
 
-function parseFrontMatter(origin: string, yaml: string | undefined): Record<string, unknown> {
-  if (yaml === undefined || yaml.trim() === '') return {};
+function parseFrontMatter(origin: string, source: string | undefined): Record<string, unknown> {
+  if (source === undefined || source.trim() === '') return {};
   let doc: unknown;
   try {
-    doc = parseYaml(yaml, { prettyErrors: true });
+    // The core schema reads dates as strings, so dates without an offset can take the site's zone.
+    doc = yaml.load(source, { schema: yaml.CORE_SCHEMA, filename: origin });
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? 'unreadable';
+    const message = ((error as { reason?: string }).reason ?? (error as Error).message.split('\n')[0] ?? 'unreadable').trim();
+    const line = (error as { mark?: { line: number } }).mark?.line;
+    if (line !== undefined) throw new PostError(origin, `front matter is not valid YAML: ${message} (front matter line ${line + 1})`);
     throw new PostError(origin, `front matter is not valid YAML: ${message}`);
   }
   if (doc === null || doc === undefined) return {};
@@ -102,12 +105,27 @@ const MORE = '<!--more-->';
 export function bodyExcerpt(body: string): string {
   const more = body.indexOf(MORE);
   if (more >= 0) return body.slice(0, more).trim();
-  for (const block of body.split(/\n[ \t]*\n/)) {
-    const trimmed = block.trim();
+  const blocks = /(?:^|\n[ \t]*\n)([\s\S]*?)(?=\n[ \t]*\n|$)/g;
+  for (let match = blocks.exec(body); match; match = blocks.exec(body)) {
+    if (match[0] === '') blocks.lastIndex += 1;
+    const trimmed = (match[1] ?? '').trim();
     if (trimmed === '' || /^(#|```|~~~|<!--|\{%|\||\s{4}|---|\*\*\*|!\[)/.test(trimmed)) continue;
     return trimmed;
   }
   return '';
+}
+
+/** Runs of non-space characters; a plain loop, as this runs for every post at start-up. */
+export function countWords(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 160;
+    if (!space && !inWord) words += 1;
+    inWord = !space;
+  }
+  return words;
 }
 
 function humanize(slug: string): string {
@@ -127,8 +145,8 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
 
   const decoded = typeof content === 'string' ? content : decodePostText(origin, content);
   const normalized = decoded.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const { yaml, body } = splitFrontMatter(origin, normalized);
-  const fm = parseFrontMatter(origin, yaml);
+  const { yaml: frontMatterSource, body } = splitFrontMatter(origin, normalized);
+  const fm = parseFrontMatter(origin, frontMatterSource);
 
   const frontExcerpt = text(fm.excerpt);
   const description = text(fm.description);
@@ -151,7 +169,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     permalink,
     image,
     body,
-    wordCount: body.split(/\s+/).filter((w) => /\w/.test(w)).length,
+    wordCount: countWords(body),
     frontMatter: fm,
   };
 }

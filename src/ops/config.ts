@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
 
 export type ContentSourceName = 'directory';
@@ -167,7 +167,7 @@ function contentSources(env: Env): ContentSourceName[] {
 export function readJekyllConfig(file: string): JekyllSiteConfig {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = yaml.load(readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA });
   } catch (error) {
     throw new ConfigError('SITE_CONFIG', `cannot read Jekyll config "${file}": ${(error as Error).message}`);
   }

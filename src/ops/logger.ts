@@ -33,6 +33,18 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
 
 const QUIET_PATHS = /^\/(livez|readyz|healthz|metrics)(\?|$)/;
 
+/** The request fields of a request log line, the same whichever path answered the request. */
+export function requestLogFields(req: { id?: unknown; method?: string; url?: string; headers: IncomingMessage['headers']; remoteAddress?: string }) {
+  return { id: req.id, method: req.method, url: req.url, headers: req.headers, remoteAddress: req.remoteAddress };
+}
+
+/** The level of a request's log line: errors always, probes quietly, the rest at the configured level. */
+export function requestLogLevel(url: string | undefined, statusCode: number, level: LogLevel): LogLevel {
+  if (statusCode >= 500) return 'error';
+  if (QUIET_PATHS.test(url ?? '')) return 'debug';
+  return level;
+}
+
 /**
  * Request logging. Probes and scrapes log at debug only; server errors at error. `level` sets the level
  * of ordinary request lines, so an operator can turn them down without losing warnings.
@@ -41,10 +53,10 @@ export function createHttpLogger(logger: Logger, level: LogLevel): HttpLogger {
   return pinoHttp({
     logger,
     genReqId: requestId,
-    customLogLevel(req, res, error) {
-      if (error || res.statusCode >= 500) return 'error';
-      if (QUIET_PATHS.test(req.url ?? '')) return 'debug';
-      return level === 'silent' ? 'silent' : level;
+    customLogLevel: (req, res, error) => (error ? 'error' : requestLogLevel(req.url, res.statusCode, level)),
+    serializers: {
+      req: requestLogFields,
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     customSuccessMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,

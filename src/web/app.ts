@@ -25,10 +25,11 @@ export interface WebAppDeps {
   logger: Logger;
   build: BuildInfo;
   assets: { stylesheet: Asset; icon: Asset };
+  securityHeaders: HeaderList;
 }
 
-/** Security headers: no script may run, not even one injected through a post's raw HTML. */
-export function securityHeaders(): RequestHandler {
+/** helmet's configuration: no script may run, not even one injected through a post's raw HTML. */
+function helmetMiddleware(): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -51,6 +52,22 @@ export function securityHeaders(): RequestHandler {
     // TLS is the Ingress's business; HSTS from behind a plain-HTTP route would lock readers out.
     strictTransportSecurity: false,
   });
+}
+
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/**
+ * The security headers helmet sets, worked out once: they depend on nothing in the request, and both the
+ * Express app and the cached-page fast path apply the same list.
+ */
+export function securityHeaders(): HeaderList {
+  const headers: Array<[string, string]> = [];
+  const collector = {
+    setHeader: (name: string, value: string | number | readonly string[]) => headers.push([name, String(value)]),
+    removeHeader: () => undefined,
+  };
+  helmetMiddleware()(collector as never, collector as never, () => undefined);
+  return headers;
 }
 
 /** The route template a request matched, never its raw path, so label values stay few. */
@@ -89,8 +106,9 @@ export function createWebApp(deps: WebAppDeps): express.Express {
 
   app.use(requestMetrics(metrics));
   app.use(createHttpLogger(deps.logger, config.requestLogLevel));
-  app.use(securityHeaders());
+  const headers = deps.securityHeaders;
   app.use((_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
     // While draining, every answer closes its connection so keep-alive clients move to another replica.
     if (health.isDraining) res.setHeader('Connection', 'close');
     next();
@@ -118,7 +136,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
     const key = pageKey(site.origin, ' 404');
     let page = cache.get(key, version);
     if (!page) {
-      page = new RenderedPage(404, 'text/html; charset=utf-8', 'no-store', Buffer.from(theme.errorPage(404, site)), version);
+      page = new RenderedPage(404, 'text/html; charset=utf-8', 'no-store', Buffer.from(theme.errorPage(404, site)), version, UNMATCHED_ROUTE);
       cache.set(key, page);
     }
     await writePage(req, res, page);

@@ -66,7 +66,8 @@ export function blogRouter(deps: BlogRouteDeps): Router {
           return;
         }
         stopTimer();
-        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version);
+        const route = (req as Request & { route?: { path?: unknown } }).route?.path;
+        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version, String(route));
         cache.set(key, rendered);
       }
       await writePage(req, res, rendered);
@@ -167,7 +168,7 @@ export function blogRouter(deps: BlogRouteDeps): Router {
   });
 
   for (const asset of [deps.assets.stylesheet, deps.assets.icon]) {
-    const served = new RenderedPage(200, asset.contentType, 'public, max-age=31536000, immutable', asset.body, 0);
+    const served = new RenderedPage(200, asset.contentType, 'public, max-age=31536000, immutable', asset.body, 0, asset.path);
     router.get(asset.path, (req, res) => writePage(req, res, served));
   }
   return router;

@@ -26,6 +26,8 @@ export class RenderedPage {
     readonly cacheControl: string,
     readonly body: Buffer,
     readonly version: number,
+    /** The route template that made it, for metrics when the fast path serves it. */
+    readonly route: string,
   ) {
     this.etag = createHash('sha1').update(body).digest('base64url');
     this.encoded.set('identity', body);

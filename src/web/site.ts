@@ -22,8 +22,10 @@ export function siteContextFactory(config: Config): (req: Request) => SiteContex
     const site = { ...fixed, origin: config.siteUrl };
     return () => site;
   }
-  return (req) => {
-    const host = req.host;
-    return { ...fixed, origin: `${req.protocol}://${host && HOST.test(host) ? host : 'localhost'}` };
-  };
+  return (req) => ({ ...fixed, origin: originOf(req.protocol, req.host) });
+}
+
+/** `scheme://host`; a Host header that is not a host name cannot reach pages or cache keys. */
+export function originOf(protocol: string, host: string | undefined): string {
+  return `${protocol}://${host && HOST.test(host) ? host : 'localhost'}`;
 }

@@ -9,7 +9,7 @@ import { loadThemeAssets } from '../../src/rendering/assets.js';
 import { createLiquid } from '../../src/rendering/liquid.js';
 import { createMarkdown } from '../../src/rendering/markdown.js';
 import { type SiteContext, Theme } from '../../src/rendering/pages.js';
-import { createWebApp } from '../../src/web/app.js';
+import { createWebApp, securityHeaders } from '../../src/web/app.js';
 import { LogCapture, startTestBlog, type TestBlog } from '../support/blog.js';
 import { PostsFolder, post } from '../support/posts.js';
 
@@ -84,6 +84,7 @@ describe('an error inside a request', () => {
       logger,
       build: { name: 'kubeblog', version: 'test', revision: 'test', nodejs: process.version },
       assets: loadThemeAssets(),
+      securityHeaders: securityHeaders(),
     });
     try {
       const res = await request(app).get('/posts/hello').expect(500).expect('Content-Type', /text\/html/);

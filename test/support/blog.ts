@@ -56,7 +56,7 @@ export async function startTestBlog(env: Record<string, string>): Promise<TestBl
   const logs = new LogCapture();
   const blog = createBlog(config, { logger: createLogger('debug', logs) });
   await blog.start();
-  const server = createServer(blog.webApp);
+  const server = createServer(blog.webHandler);
   const url = await listen(server);
   return {
     blog,

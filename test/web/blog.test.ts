@@ -197,6 +197,25 @@ describe('HTTP caching and security', () => {
     expect(hits.values[0]?.value).toBeGreaterThanOrEqual(3);
   });
 
+  it('answers a cached page (the fast path) exactly as the first render did, and logs and counts it', async () => {
+    const url = `${t.url}/tags/helm`;
+    const first = await rawGet(url, { 'Accept-Encoding': 'identity' });
+    const cached = await rawGet(url, { 'Accept-Encoding': 'identity', 'X-Request-Id': 'cached-1' });
+    const comparable = (h: Record<string, unknown>) => {
+      const { date: _date, 'x-request-id': _id, ...rest } = h;
+      return rest;
+    };
+    expect(cached.body.equals(first.body)).toBe(true);
+    expect(comparable(cached.headers)).toEqual(comparable(first.headers));
+    expect(cached.headers['x-request-id']).toBe('cached-1');
+    const line = t.logs.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'cached-1');
+    expect(line).toMatchObject({ level: 'info', msg: 'GET /tags/helm 200', res: { statusCode: 200 } });
+    const counted = (await t.blog.metrics.httpDuration.get()).values.find(
+      (v) => v.metricName === 'http_request_duration_seconds_count' && v.labels.route === '/tags/:tag' && v.labels.status_code === '200',
+    );
+    expect(counted?.value).toBeGreaterThanOrEqual(2);
+  });
+
   it('forbids inline script with a Content-Security-Policy while passing raw HTML through', async () => {
     const res = await request(app()).get('/posts/kubecon-was-nice').expect(200);
     expect(res.text).toContain('<script>alert(1)</script>');
