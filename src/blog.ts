@@ -44,8 +44,6 @@ export interface BlogOptions {
   extraSources?: (store: ContentStore, metrics: Metrics) => ContentSource[];
 }
 
-const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
-
 /** The composition root: wires content, rendering, web and ops together for one blog instance. */
 export function createBlog(config: Config, options: BlogOptions): Blog {
   const { logger } = options;
@@ -56,7 +54,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     showFuture: config.showFuture,
     timezone: config.timezone,
   });
-  const cache = new PageCache(config.pageCacheEntries, PAGE_CACHE_BYTES);
+  const cache = new PageCache(config.pageCacheEntries, config.pageCacheMb * 1024 * 1024);
   const health = new Health(store);
   const assets = loadThemeAssets();
   const theme = new Theme({

@@ -1,8 +1,8 @@
-import { type FSWatcher, closeSync, fstatSync, openSync, readSync, readdirSync, statSync, watch } from 'node:fs';
+import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { parsePost } from './parse.js';
+import { parsePost, postBody } from './parse.js';
 import { type Post, PostError, isPostCandidate } from './post.js';
 import type { ContentStore } from './store.js';
 
@@ -148,7 +148,7 @@ export class DirectorySource {
     if (!read) return undefined;
     let result: Post | PostError;
     try {
-      result = parsePost(name, origin, read.bytes, { timezone: this.options.timezone });
+      result = withBodyFromDisk(parsePost(name, origin, read.bytes, { timezone: this.options.timezone }), file);
     } catch (error) {
       result = error instanceof PostError ? error : new PostError(origin, (error as Error).message);
     }
@@ -185,6 +185,17 @@ export class DirectorySource {
       }
     }
   }
+}
+
+/**
+ * The post without its body in memory: the body is read again when a page is rendered (once per content
+ * version, as pages are cached). structuredClone copies the strings, which would otherwise be slices
+ * that keep the whole file text alive.
+ */
+function withBodyFromDisk(post: Post, file: string): Post {
+  const { body: _inMemory, ...rest } = post;
+  const compact = structuredClone(rest);
+  return { ...compact, body: () => postBody(compact.origin, readFileSync(file)) };
 }
 
 function identity(info: { dev: number; ino: number; size: number; mtimeMs: number }): string {

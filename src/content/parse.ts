@@ -137,6 +137,12 @@ function humanize(slug: string): string {
  * Parses one post file. Pure: the caller does the I/O. Throws PostError naming the origin and the reason
  * when the file cannot be a post; callers skip such posts and keep the rest.
  */
+/** The Markdown body of a post file, as parsePost reads it. */
+export function postBody(origin: string, content: Uint8Array): string {
+  const normalized = decodePostText(origin, content).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  return splitFrontMatter(origin, normalized).body;
+}
+
 export function parsePost(fileName: string, origin: string, content: Uint8Array | string, options: ParseOptions): Post {
   const name = parsePostFileName(fileName);
   if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown), as Jekyll names posts');
@@ -168,7 +174,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     published: published(origin, fm.published),
     permalink,
     image,
-    body,
+    body: () => body,
     wordCount: countWords(body),
     frontMatter: fm,
   };

@@ -18,8 +18,11 @@ export interface Post {
   readonly published: boolean;
   readonly permalink: string | undefined;
   readonly image: string | undefined;
-  /** Markdown body (may contain Liquid tags). */
-  readonly body: string;
+  /**
+   * The Markdown body (may contain Liquid tags). A function, so a source can keep bodies out of memory
+   * and read them when a page is rendered: with thousands of posts they are most of the memory.
+   */
+  readonly body: () => string;
   readonly wordCount: number;
   /** Every front matter key, including the ones kubeblog does not interpret. */
   readonly frontMatter: Readonly<Record<string, unknown>>;

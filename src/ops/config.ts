@@ -27,6 +27,7 @@ export interface Config {
   requestLogLevel: RequestLogLevel;
   cacheMaxAgeSeconds: number;
   pageCacheEntries: number;
+  pageCacheMb: number;
   watchPollSeconds: number;
   shutdownDelaySeconds: number;
   shutdownTimeoutSeconds: number;
@@ -238,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestLogLevel: oneOf(env, 'REQUEST_LOG_LEVEL', LOG_LEVELS, 'info'),
     cacheMaxAgeSeconds: integer(env, 'CACHE_MAX_AGE_SECONDS', 60, 0, 31536000),
     pageCacheEntries: integer(env, 'PAGE_CACHE_ENTRIES', 2000, 1, 1000000),
+    pageCacheMb: integer(env, 'PAGE_CACHE_MB', 32, 1, 65536),
     watchPollSeconds: integer(env, 'WATCH_POLL_SECONDS', 30, 0, 86400),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 5, 0, 3600),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600),

@@ -65,7 +65,7 @@ export class Theme {
 
   /** A post's body as HTML: Liquid first, then Markdown, as Jekyll does. */
   postHtml(post: Post, catalog: Catalog, site: SiteContext): string {
-    return this.deps.markdown.toHtml(this.liquid(post, post.body, catalog, site));
+    return this.deps.markdown.toHtml(this.liquid(post, post.body(), catalog, site));
   }
 
   excerptHtml(post: Post, catalog: Catalog, site: SiteContext): string {

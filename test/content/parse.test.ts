@@ -74,7 +74,7 @@ describe('parsing a Jekyll post', () => {
   it('accepts a byte order mark and CRLF line ends', () => {
     const post = parse('2020-01-01-a.md', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('---\r\ntitle: Windows\r\n---\r\nLine one.\r\n\r\nTwo.\r\n')]));
     expect(post.title).toBe('Windows');
-    expect(post.body).toBe('Line one.\n\nTwo.\n');
+    expect(post.body()).toBe('Line one.\n\nTwo.\n');
     expect(post.excerptMarkdown).toBe('Line one.');
   });
 

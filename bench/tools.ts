@@ -1,0 +1,160 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
+export const MAIN = path.join(ROOT, 'dist/src/main.js');
+
+/** The core the server under test runs on; the load generator gets the other. */
+export const SERVER_CORE = '0';
+export const LOAD_CORE = '1';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** kubeblog pinned to the server core, as `npm start` runs it; resolves when /readyz is 200. */
+export async function startKubeblog(env: Record<string, string>): Promise<Server & { readyMs: number }> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const started = performance.now();
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      SITE_URL: `http://127.0.0.1:${port}`,
+      SHUTDOWN_DELAY_SECONDS: '0',
+      WATCH_POLL_SECONDS: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitFor(`http://127.0.0.1:${metricsPort}/readyz`, 120_000);
+  const readyMs = performance.now() - started;
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, readyMs, stop: () => stopChild(child) };
+}
+
+/** nginx from Debian, one worker on the server core, `sendfile` and `gzip_static`, serving `root`. */
+export async function startNginx(root: string, workDir: string): Promise<Server> {
+  const port = await freePort();
+  await mkdir(workDir, { recursive: true });
+  const conf = `
+worker_processes 1;
+daemon off;
+pid ${workDir}/nginx.pid;
+error_log ${workDir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  keepalive_timeout 65;
+  client_body_temp_path ${workDir}/body;
+  proxy_temp_path ${workDir}/proxy;
+  fastcgi_temp_path ${workDir}/fastcgi;
+  uwsgi_temp_path ${workDir}/uwsgi;
+  scgi_temp_path ${workDir}/scgi;
+  types { text/html html; application/atom+xml xml; }
+  default_type text/html;
+  gzip_static on;
+  gzip_vary on;
+  etag on;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`;
+  await writeFile(path.join(workDir, 'nginx.conf'), conf);
+  const child = spawn('taskset', ['-c', SERVER_CORE, 'nginx', '-c', path.join(workDir, 'nginx.conf'), '-p', workDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/`, 10_000).catch(async () => {
+    // No index is fine: any answer means nginx is up.
+    await fetch(`${url}/`);
+  });
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
+export interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+/** A keep-alive load with wrk on the load core, bounded by `seconds`. */
+export async function wrk(url: string, options: { seconds: number; connections?: number; headers?: Record<string, string>; script?: string }): Promise<WrkResult> {
+  const args = ['-c', LOAD_CORE, 'wrk', '-t1', `-c${options.connections ?? 32}`, `-d${options.seconds}s`, '--latency'];
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (options.script) args.push('-s', options.script);
+  args.push(url);
+  const { stdout } = await run('taskset', args, { timeout: (options.seconds + 30) * 1000 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
+  const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
+  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+)/.exec(stdout)?.[1] ?? 0);
+  return { rps, p50ms: toMs(p50), p99ms: toMs(p99), errors };
+}
+
+/** Resident memory of a process, from /proc. */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  return Math.round(kb / 1024);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
