@@ -35,7 +35,12 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const blog = createBlog(config, { logger });
+  // The Kubernetes client costs about a second and 80 MB to load: only a blog that reads ConfigMaps pays.
+  const kube = config.contentSources.includes('kubernetes') ? await import('./kube/kubernetes-source.js') : undefined;
+  const blog = createBlog(config, {
+    logger,
+    ...(kube && { extraSources: (store, metrics) => kube.createKubernetesSources(config, { store, metrics, logger }) }),
+  });
   try {
     await blog.start();
   } catch (error) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
 
-export type ContentSourceName = 'directory';
+export type ContentSourceName = 'directory' | 'kubernetes';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type RequestLogLevel = LogLevel;
 
@@ -34,6 +34,12 @@ export interface Config {
   contentSources: ContentSourceName[];
   kubeNamespace: string | undefined;
   kubeLabelSelector: string;
+  /** KUBECONFIG: kubeconfig file(s) for running outside a cluster; unset means ~/.kube/config, else in-cluster. */
+  kubeconfig: string | undefined;
+  /** A post ConfigMap bigger than this (keys and values of data and binaryData) is skipped. */
+  kubeMaxConfigMapBytes: number;
+  /** How long start-up waits for the first complete list of ConfigMaps; 0 waits for ever. */
+  kubeSyncTimeoutSeconds: number;
 }
 
 /** A setting that cannot be used; the message names the variable and what it accepts. */
@@ -50,7 +56,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const SOURCES: readonly ContentSourceName[] = ['directory'];
+const SOURCES: readonly ContentSourceName[] = ['directory', 'kubernetes'];
 
 /** The subset of a Jekyll `_config.yml` that kubeblog understands. */
 export interface JekyllSiteConfig {
@@ -164,6 +170,50 @@ function contentSources(env: Env): ContentSourceName[] {
   return names as ContentSourceName[];
 }
 
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/**
+ * A Kubernetes label selector in the string form the API accepts: comma-separated requirements such as
+ * `key`, `!key`, `key=value`, `key!=value`, `key in (a,b)`, `key notin (a,b)`.
+ */
+export function isLabelSelector(selector: string): boolean {
+  const requirements: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of selector) {
+    if (ch === '(') depth += 1;
+    if (ch === ')') depth -= 1;
+    if (depth < 0 || depth > 1) return false;
+    if (ch === ',' && depth === 0) {
+      requirements.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  if (depth !== 0) return false;
+  requirements.push(current);
+  return requirements.every((raw) => {
+    const r = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = /^!\s*(\S+)$/.exec(r))) return LABEL_KEY.test(m[1]!);
+    if ((m = /^(\S+?)\s*(==|!=|=)\s*(\S*)$/.exec(r))) return LABEL_KEY.test(m[1]!) && LABEL_VALUE.test(m[3]!);
+    if ((m = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(r))) {
+      return LABEL_KEY.test(m[1]!) && m[3]!.split(',').every((v) => LABEL_VALUE.test(v.trim()));
+    }
+    return LABEL_KEY.test(r);
+  });
+}
+
+function labelSelector(env: Env): string {
+  const raw = nonEmpty(env.KUBE_LABEL_SELECTOR) ?? 'kubeblog.dev/post';
+  if (!isLabelSelector(raw)) {
+    throw new ConfigError('KUBE_LABEL_SELECTOR', `"${raw}" is not a Kubernetes label selector such as kubeblog.dev/post or blog=main,tier!=draft`);
+  }
+  return raw;
+}
+
 /** Reads a Jekyll `_config.yml`; a file that cannot be read or parsed is a bad setting. */
 export function readJekyllConfig(file: string): JekyllSiteConfig {
   let doc: unknown;
@@ -245,6 +295,9 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600),
     contentSources: contentSources(env),
     kubeNamespace,
-    kubeLabelSelector: nonEmpty(env.KUBE_LABEL_SELECTOR) ?? 'kubeblog.dev/post',
+    kubeLabelSelector: labelSelector(env),
+    kubeconfig: nonEmpty(env.KUBECONFIG),
+    kubeMaxConfigMapBytes: integer(env, 'KUBE_MAX_CONFIGMAP_BYTES', 1048576, 1024, 1073741824),
+    kubeSyncTimeoutSeconds: integer(env, 'KUBE_SYNC_TIMEOUT_SECONDS', 60, 0, 86400),
   };
 }

@@ -43,9 +43,6 @@ describe.each(helms())('$label', (tool) => {
       const objs = render([ciValues[scenario]!]);
       // Values the kubelet fills in (downward API) get a realistic stand-in.
       const e = Object.fromEntries(Object.entries(env(objs)).map(([k, v]) => [k, v.startsWith('<from:') ? 'default' : v]));
-      // The app does not have the Kubernetes content source yet (its own issue); until it does, the chart's
-      // CONTENT_SOURCES=directory,kubernetes is checked by the policy tests only. Remove this line then.
-      if (e.CONTENT_SOURCES === 'directory,kubernetes') e.CONTENT_SOURCES = 'directory';
       const config = loadConfig(e);
       const ports = Object.fromEntries(kubeblogContainer(objs).ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
       expect({ port: config.port, metricsPort: config.metricsPort, host: config.host }).toEqual({ port: ports.http, metricsPort: ports.metrics, host: '0.0.0.0' });
