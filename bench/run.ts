@@ -15,7 +15,7 @@ import { ROOT, type WrkResult, median, rssMb, startKubeblog, startNginx, wrk } f
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').map(Number);
+const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
 const SEED_POSTS = path.join(ROOT, 'posts');
 
@@ -65,6 +65,8 @@ async function compareWithNginx(): Promise<{ comparisons: Comparison[]; halfRate
   const nginx = await startNginx(root, path.join(WORK, 'nginx'));
   const comparisons: Comparison[] = [];
   try {
+    // A short load first, so the JIT has compiled the hot path before anything is measured.
+    for (const page of PAGES) await wrk(`${blog.url}${page.path}`, { seconds: 2 });
     for (const page of PAGES) {
       for (const encoding of ENCODINGS) {
         const ours: WrkResult[] = [];
@@ -97,7 +99,7 @@ async function priceOfLogging(): Promise<Array<{ requestLog: string; rps: number
   for (const level of ['info', 'silent']) {
     const blog = await startKubeblog({ POSTS_DIR: SEED_POSTS, REQUEST_LOG_LEVEL: level });
     try {
-      await fetch(`${blog.url}${PAGES[0]?.path}`);
+      await wrk(`${blog.url}${PAGES[0]?.path}`, { seconds: 2 });
       const results: WrkResult[] = [];
       for (let round = 0; round < ROUNDS; round++) results.push(await wrk(`${blog.url}${PAGES[0]?.path}`, { seconds: SECONDS }));
       rows.push({ requestLog: level === 'info' ? 'on (info)' : 'off (silent)', rps: best(results).rps });
