@@ -147,3 +147,18 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
+
+
+/**
+ * A load at a fixed rate: wrk with every connection pausing `pauseMs` between requests, and as many
+ * connections as that rate needs. A Node client cannot send ten thousand requests a second from one core
+ * without becoming the bottleneck; wrk can.
+ */
+export async function wrkAtRate(url: string, options: { rate: number; seconds: number; workDir: string }): Promise<WrkResult & { connections: number }> {
+  const pauseMs = 4;
+  const connections = Math.max(1, Math.round((options.rate * pauseMs) / 1000));
+  const script = path.join(options.workDir, 'paced.lua');
+  await writeFile(script, `function delay() return ${pauseMs} end\n`);
+  const result = await wrk(url, { seconds: options.seconds, connections, script });
+  return { ...result, connections };
+}

@@ -26,7 +26,6 @@ interface SourceState {
   posts: readonly Post[];
   problems: readonly PostError[];
   fingerprint: string;
-  lastSuccessAt: number;
 }
 
 export interface ContentStoreEvents {
@@ -78,15 +77,11 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
     return this.sourceOrder.filter((name) => !this.sources.has(name));
   }
 
-  lastSuccessAt(source: string): number | undefined {
-    return this.sources.get(source)?.lastSuccessAt;
-  }
-
   /** Replaces everything `source` contributes. `fingerprint` identifies the set; an equal one changes nothing. */
   replace(source: string, posts: readonly Post[], problems: readonly PostError[], fingerprint: string): void {
     const previous = this.sources.get(source);
     const changed = previous?.fingerprint !== fingerprint;
-    this.sources.set(source, { posts, problems, fingerprint, lastSuccessAt: this.clock() });
+    this.sources.set(source, { posts, problems, fingerprint });
     if (changed) this.rebuild();
     this.emit('reload', { source, result: 'success', changed });
   }

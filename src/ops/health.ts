@@ -13,10 +13,6 @@ export class Health {
     this.shuttingDown = true;
   }
 
-  get isShuttingDown(): boolean {
-    return this.shuttingDown;
-  }
-
   /** The listener is closed: answers should close their connections so clients go elsewhere. */
   beginDrain(): void {
     this.draining = true;
