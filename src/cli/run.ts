@@ -159,6 +159,16 @@ async function checkFiles(files: string[], env: CliIo['env']): Promise<CheckedPo
   return checked;
 }
 
+/** The ConfigMap, or undefined when there is none (a missing namespace is an error, not an absence). */
+async function readConfigMap(conn: Connection, name: string, target: string): Promise<V1ConfigMap | undefined> {
+  try {
+    return await conn.core.readNamespacedConfigMap({ name, namespace: conn.namespace });
+  } catch (error) {
+    if (!isNotFound(error) || /namespaces? "[^"]*" not found/.test(apiFailure(error).message)) throw apiError(error, conn, 'get', target);
+    return undefined;
+  }
+}
+
 async function publish(files: string[], namespaceOption: string | undefined, io: CliIo): Promise<void> {
   if (files.length === 0) throw new CliError('publish needs at least one FILE (kubeblog --help)', 2);
   const posts = await checkFiles(files, io.env);
@@ -166,12 +176,7 @@ async function publish(files: string[], namespaceOption: string | undefined, io:
   for (const post of posts) {
     const name = configMapNameFor(post.slug);
     const target = `configmap/${name}`;
-    let existing: V1ConfigMap | undefined;
-    try {
-      existing = await conn.core.readNamespacedConfigMap({ name, namespace: conn.namespace });
-    } catch (error) {
-      if (!isNotFound(error) || /namespaces? "[^"]*" not found/.test(apiFailure(error).message)) throw apiError(error, conn, 'get', target);
-    }
+    const existing = await readConfigMap(conn, name, target);
     if (existing && existing.metadata?.labels?.[POST_LABEL] === undefined) {
       throw new CliError(`ConfigMap ${name} in namespace "${conn.namespace}" exists and is not a kubeblog post (no ${POST_LABEL} label); not overwriting it`);
     }
@@ -204,12 +209,7 @@ async function retract(slugs: string[], namespaceOption: string | undefined, io:
   for (const slug of slugs) {
     const name = configMapNameFor(slug);
     const target = `configmap/${name}`;
-    let existing: V1ConfigMap | undefined;
-    try {
-      existing = await conn.core.readNamespacedConfigMap({ name, namespace: conn.namespace });
-    } catch (error) {
-      if (!isNotFound(error) || /namespaces? "[^"]*" not found/.test(apiFailure(error).message)) throw apiError(error, conn, 'get', target);
-    }
+    const existing = await readConfigMap(conn, name, target);
     if (!existing) {
       // Perhaps the post is in a ConfigMap someone wrote with kubectl: say where, do not delete other posts.
       let list;

@@ -16,21 +16,10 @@ import {
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { ensureEnvtestBinaries, startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { statusOf } from './kube-support.js';
 
 let cp: ControlPlane;
 let core: CoreV1Api;
-
-/** The HTTP status of a failed client-node call (ApiException.code), or 'ok' when it succeeded. */
-async function statusOf(call: Promise<unknown>): Promise<number | 'ok'> {
-  try {
-    await call;
-    return 'ok';
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw err;
-  }
-}
 
 async function createNamespace(name: string): Promise<void> {
   await core.createNamespace({ body: { metadata: { name } } });

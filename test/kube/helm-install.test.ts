@@ -8,23 +8,12 @@ import path from 'node:path';
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { chartDir, ciValues, ensureHelm, helmTemplate, helms, removeTempDirs, repoRoot, run } from '../support/helm.js';
-import { get, postConfigMap, postText, startKubeBlog } from './kube-support.js';
+import { get, postConfigMap, postText, startKubeBlog, statusOf } from './kube-support.js';
 
 let cp: ControlPlane;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 let rbac: RbacAuthorizationV1Api;
-
-async function statusOf(call: Promise<unknown>): Promise<number | 'ok'> {
-  try {
-    await call;
-    return 'ok';
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw error;
-  }
-}
 
 beforeAll(async () => {
   ensureHelm();

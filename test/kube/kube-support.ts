@@ -206,3 +206,15 @@ export function kubeconfigVia(kubeconfigPath: string, port: number, outPath: str
   writeFileSync(outPath, JSON.stringify(config, null, 2), { mode: 0o600 });
   return outPath;
 }
+
+/** The HTTP status of a failed Kubernetes API call, or 'ok'. */
+export async function statusOf(call: Promise<unknown>): Promise<number | 'ok'> {
+  try {
+    await call;
+    return 'ok';
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    throw error;
+  }
+}

@@ -8,23 +8,11 @@ import path from 'node:path';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { ensureHelm, helmTemplate, only, removeTempDirs, type K8sObject } from '../support/helm.js';
-import { createNamespace, get, postConfigMap, postText, readyz, startKubeBlog, waitForPage, type KubeBlog } from './kube-support.js';
+import { createNamespace, get, postConfigMap, postText, readyz, startKubeBlog, statusOf, waitForPage, type KubeBlog } from './kube-support.js';
 
 let cp: ControlPlane;
 let core: CoreV1Api;
 const blogs: KubeBlog[] = [];
-
-/** Status code of a failed call, or 'ok'. */
-async function statusOf(call: Promise<unknown>): Promise<number | 'ok'> {
-  try {
-    await call;
-    return 'ok';
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw error;
-  }
-}
 
 /** The chart's RBAC objects for a release in `namespace`, as `helm template` renders them. */
 function chartRbac(namespace: string): { serviceAccount: K8sObject; role: K8sObject; roleBinding: K8sObject } {
