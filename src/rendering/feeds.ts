@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { Feed } from 'feed';
-import { SitemapStream, streamToPromise } from 'sitemap';
 import type { Catalog } from '../content/catalog.js';
 import type { Post } from '../content/post.js';
 import type { SiteContext, Theme } from './pages.js';
@@ -76,6 +75,8 @@ export async function sitemap(catalog: Catalog, site: SiteContext): Promise<stri
     ...catalog.tags.map((t) => ({ url: absolute(site, paths.tag(t.slug)), lastmod: (t.posts[0]?.updated ?? t.posts[0]?.date)?.toISOString() })),
     ...catalog.posts.map((p) => ({ url: absolute(site, paths.post(p.slug)), lastmod: (p.updated ?? p.date).toISOString() })),
   ];
+  // Loaded on first use: start-up does not pay for a module only the sitemap needs.
+  const { SitemapStream, streamToPromise } = await import('sitemap');
   const stream = new SitemapStream({ xmlns: { news: false, xhtml: false, image: false, video: false } });
   const xml = await streamToPromise(Readable.from(links).pipe(stream));
   return xml.toString('utf8');
