@@ -12,7 +12,7 @@ import type { Theme } from '../rendering/pages.js';
 import { href, paths } from '../rendering/urls.js';
 import { blogRouter, pageKey } from './blog-routes.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
-import { writePage } from './respond.js';
+import { routeLabel, writePage } from './respond.js';
 import { siteContextFactory } from './site.js';
 
 export interface WebAppDeps {
@@ -68,12 +68,6 @@ export function securityHeaders(): HeaderList {
   };
   helmetMiddleware()(collector as never, collector as never, () => undefined);
   return headers;
-}
-
-/** The route template a request matched, never its raw path, so label values stay few. */
-function routeLabel(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route;
-  return typeof route?.path === 'string' ? route.path : UNMATCHED_ROUTE;
 }
 
 /** Duration and in-flight metrics of every request on the public port. */

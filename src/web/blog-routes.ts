@@ -8,7 +8,7 @@ import { atomFeed, jsonFeed, robotsTxt, sitemap } from '../rendering/feeds.js';
 import { type SiteContext, type Theme, readingMinutes } from '../rendering/pages.js';
 import { href, paths } from '../rendering/urls.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
-import { writePage } from './respond.js';
+import { routeLabel, writePage } from './respond.js';
 
 export interface BlogRouteDeps {
   config: Config;
@@ -66,8 +66,7 @@ export function blogRouter(deps: BlogRouteDeps): Router {
           return;
         }
         stopTimer();
-        const route = (req as Request & { route?: { path?: unknown } }).route?.path;
-        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version, String(route));
+        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version, routeLabel(req));
         cache.set(key, rendered);
       }
       await writePage(req, res, rendered);

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request } from 'express';
 import Negotiator from 'negotiator';
+import { UNMATCHED_ROUTE } from '../ops/metrics.js';
 import type { Encoding, RenderedPage } from './page-cache.js';
 
 const ENCODINGS: Encoding[] = ['br', 'gzip', 'identity'];
@@ -37,4 +39,10 @@ export function writeHead(req: IncomingMessage, res: ServerResponse, page: Rende
   res.statusCode = page.status;
   res.setHeader('Content-Length', body.length);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The route template a request matched, never its raw path, so metric label values stay few. */
+export function routeLabel(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  return typeof route?.path === 'string' ? route.path : UNMATCHED_ROUTE;
 }
