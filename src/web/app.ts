@@ -130,7 +130,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
     const key = pageKey(site.origin, ' 404');
     let page = cache.get(key, version);
     if (!page) {
-      page = new RenderedPage(404, 'text/html; charset=utf-8', 'no-store', Buffer.from(theme.errorPage(404, site)), version, UNMATCHED_ROUTE);
+      page = new RenderedPage(404, 'text/html; charset=utf-8', 'no-store', Buffer.from(theme.errorPage(404, site)), version, UNMATCHED_ROUTE, cache);
       cache.set(key, page);
     }
     await writePage(req, res, page);

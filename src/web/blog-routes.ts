@@ -66,7 +66,7 @@ export function blogRouter(deps: BlogRouteDeps): Router {
           return;
         }
         stopTimer();
-        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version, routeLabel(req));
+        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version, routeLabel(req), cache);
         cache.set(key, rendered);
       }
       await writePage(req, res, rendered);

@@ -1,46 +1,90 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import { brotliCompress, constants as zlib, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 
 const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
 
-/**
- * Quality 6 compresses a 12 KB page in well under a millisecond to within a few percent of quality 11,
- * which takes tens of milliseconds: the first reader of every page pays for it.
- */
+/** Quality 6 compresses a page in about a tenth of a millisecond to within a few percent of quality 11. */
 const BROTLI_QUALITY = 6;
 
 /** Bodies smaller than this are not worth compressing. */
 const MIN_COMPRESS_BYTES = 512;
 
+/** What an entry costs besides its bytes: the page object, its buffers' headers, the key. */
+const ENTRY_OVERHEAD_BYTES = 512;
+
+/** The share of the cache's budget that holds uncompressed copies of recently read pages. */
+const IDENTITY_SHARE = 1 / 8;
+
 export type Encoding = 'br' | 'gzip' | 'identity';
 
+/** Where a page keeps the copies it can make again: uncompressed bodies, for as long as there is room. */
+export interface PageMemory {
+  identityOf(page: RenderedPage): Buffer | undefined;
+  keepIdentity(page: RenderedPage, body: Buffer): void;
+  /** A page now holds more bytes than when it was stored. */
+  grew(page: RenderedPage): void;
+}
+
 /**
- * One rendered response, kept for one content version. Compressed variants are made once, on the first
- * request that asks for them, and kept with the entry.
+ * zlib hands back a view of its 16 KB output chunk; a cached page keeps only its own bytes, or each
+ * 3 KB page would pin 16 KB.
+ */
+function ownBytes(view: Buffer): Buffer {
+  if (view.buffer.byteLength - view.length <= 64) return view;
+  const own = Buffer.allocUnsafeSlow(view.length);
+  view.copy(own);
+  return own;
+}
+
+/**
+ * gzip's header is ten bytes when it carries no name, comment or extra field, which is what zlib writes,
+ * and its trailer ends with the uncompressed length: inflating the deflate stream inside into a buffer of
+ * that size takes half the time gunzip does.
+ */
+function gunzip(member: Buffer): Buffer {
+  const plainHeader = member[0] === 0x1f && member[1] === 0x8b && member[3] === 0;
+  if (!plainHeader) return ownBytes(gunzipSync(member));
+  const length = member.readUInt32LE(member.length - 4);
+  return ownBytes(inflateRawSync(member.subarray(10, member.length - 8), { chunkSize: Math.max(64, length + 1) }));
+}
+
+/**
+ * One rendered response, kept for one content version. A compressible page is held gzip-compressed only
+ * (about a third of its size; every browser and proxy accepts gzip): clients that send no
+ * Accept-Encoding get it inflated, which takes ~20 µs, and a page memory keeps recent uncompressed
+ * copies. Brotli is made only for a client that accepts brotli but not gzip, and then kept.
  */
 export class RenderedPage {
   readonly etag: string;
-  private readonly encoded = new Map<Encoding, Buffer>();
-  private readonly encoding = new Map<Encoding, Promise<Buffer>>();
+  readonly compressible: boolean;
+  private readonly identity: Buffer | undefined;
+  private readonly gzip: Buffer | undefined;
+  private br: Buffer | undefined;
+  private brPending: Promise<Buffer> | undefined;
 
   constructor(
     readonly status: number,
     readonly contentType: string,
     readonly cacheControl: string,
-    readonly body: Buffer,
+    body: Buffer,
     readonly version: number,
     /** The route template that made it, for metrics when the fast path serves it. */
     readonly route: string,
+    /** Without one, the page keeps its uncompressed body itself. */
+    private readonly memory?: PageMemory,
   ) {
     this.etag = createHash('sha1').update(body).digest('base64url');
-    this.encoded.set('identity', body);
+    this.compressible = body.length >= MIN_COMPRESS_BYTES;
+    if (this.compressible) this.gzip = ownBytes(gzipSync(body, { level: 6 }));
+    if (this.compressible && memory) memory.keepIdentity(this, body);
+    else this.identity = body;
   }
 
-  get compressible(): boolean {
-    return this.body.length >= MIN_COMPRESS_BYTES;
+  /** The bytes this page holds itself, for the cache's budget. */
+  get storedBytes(): number {
+    return ENTRY_OVERHEAD_BYTES + (this.identity?.length ?? 0) + (this.gzip?.length ?? 0) + (this.br?.length ?? 0);
   }
 
   /** The strong validator of one representation: each encoding is a different byte sequence. */
@@ -58,66 +102,101 @@ export class RenderedPage {
     });
   }
 
-  /** The bytes for an encoding if they are made already: lets a fast path answer without awaiting. */
+  /** The bytes for an encoding when they can be had without waiting: all but a brotli not yet made. */
   encodedBody(encoding: Encoding): Buffer | undefined {
-    return this.encoded.get(encoding);
+    if (encoding === 'gzip') return this.gzip;
+    if (encoding === 'br') return this.br;
+    return this.identityBody();
   }
 
-  /** The bytes for an encoding, compressing once (off the event loop) and reusing the result. */
+  /** The bytes for an encoding, compressing brotli once (off the event loop) and keeping it. */
   bodyFor(encoding: Encoding): Promise<Buffer> {
-    const done = this.encoded.get(encoding);
-    if (done) return Promise.resolve(done);
-    let pending = this.encoding.get(encoding);
-    if (!pending) {
-      pending = (
-        encoding === 'br'
-          ? brotli(this.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: this.body.length } })
-          : gzipAsync(this.body, { level: 6 })
-      ).then((bytes) => {
-        this.encoded.set(encoding, bytes);
-        this.encoding.delete(encoding);
-        return bytes;
-      });
-      this.encoding.set(encoding, pending);
+    const ready = this.encodedBody(encoding);
+    if (ready) return Promise.resolve(ready);
+    const body = this.identityBody();
+    this.brPending ??= brotli(body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }).then((bytes) => {
+      this.br = ownBytes(bytes);
+      this.brPending = undefined;
+      this.memory?.grew(this);
+      return this.br;
+    });
+    return this.brPending;
+  }
+
+  private identityBody(): Buffer {
+    if (this.identity) return this.identity;
+    let body = this.memory?.identityOf(this);
+    if (!body) {
+      body = gunzip(this.gzip as Buffer);
+      this.memory?.keepIdentity(this, body);
     }
-    return pending;
+    return body;
   }
 }
 
 /**
- * Rendered pages, least recently used out first, bounded by entries and bytes so memory stays flat
- * with many posts. Entries of an older content version are never served.
+ * Rendered pages, least recently used out first, bounded by entries and bytes so memory stays flat with
+ * many posts. Entries of an older content version are never served. An eighth of the byte budget holds
+ * uncompressed copies of the pages read most recently; a copy outlives its page only until it ages out.
  */
-export class PageCache {
-  private readonly lru: LRUCache<string, RenderedPage>;
+export class PageCache implements PageMemory {
+  private readonly pages: LRUCache<string, RenderedPage>;
+  private readonly keys = new WeakMap<RenderedPage, string>();
+  private readonly identities: LRUCache<RenderedPage, Buffer>;
 
   constructor(maxEntries: number, maxBytes: number) {
-    this.lru = new LRUCache<string, RenderedPage>({
+    const identityBytes = Math.floor(maxBytes * IDENTITY_SHARE);
+    this.identities = new LRUCache<RenderedPage, Buffer>({
       max: maxEntries,
-      maxSize: maxBytes,
-      // Room for the compressed variants made later, which are at most about half the body.
-      sizeCalculation: (page) => Math.max(1, Math.ceil(page.body.length * 1.5)),
+      maxSize: Math.max(1, identityBytes),
+      sizeCalculation: (body) => Math.max(1, body.length),
+    });
+    this.pages = new LRUCache<string, RenderedPage>({
+      max: maxEntries,
+      maxSize: Math.max(1, maxBytes - identityBytes),
+      sizeCalculation: (page) => page.storedBytes,
     });
   }
 
   get(key: string, version: number): RenderedPage | undefined {
-    const page = this.lru.get(key);
+    const page = this.pages.get(key);
     return page?.version === version ? page : undefined;
   }
 
   set(key: string, page: RenderedPage): void {
-    this.lru.set(key, page);
+    this.keys.set(page, key);
+    this.pages.set(key, page);
+  }
+
+  identityOf(page: RenderedPage): Buffer | undefined {
+    return this.identities.get(page);
+  }
+
+  keepIdentity(page: RenderedPage, body: Buffer): void {
+    this.identities.set(page, body);
+  }
+
+  grew(page: RenderedPage): void {
+    const key = this.keys.get(page);
+    if (key === undefined || this.pages.peek(key) !== page) return;
+    // lru-cache weighs an entry when it is added, not when the same value is set again.
+    this.pages.delete(key);
+    this.pages.set(key, page);
   }
 
   clear(): void {
-    this.lru.clear();
+    this.pages.clear();
+    this.identities.clear();
   }
 
   get size(): number {
-    return this.lru.size;
+    return this.pages.size;
   }
 
+  /** Bytes held: compressed pages and uncompressed copies. */
   get bytes(): number {
-    return this.lru.calculatedSize;
+    return this.pages.calculatedSize + this.identities.calculatedSize;
   }
 }

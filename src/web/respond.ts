@@ -4,9 +4,10 @@ import Negotiator from 'negotiator';
 import { UNMATCHED_ROUTE } from '../ops/metrics.js';
 import type { Encoding, RenderedPage } from './page-cache.js';
 
-const ENCODINGS: Encoding[] = ['br', 'gzip', 'identity'];
+/** gzip first: it is what a cached page holds; brotli is made only for a client that takes nothing else. */
+const ENCODINGS: Encoding[] = ['gzip', 'br', 'identity'];
 
-/** br over gzip over identity, as the client's Accept-Encoding allows. */
+/** gzip over br over identity, as the client's Accept-Encoding allows. */
 export function chooseEncoding(req: IncomingMessage, page: RenderedPage): Encoding {
   if (!page.compressible || req.headers['accept-encoding'] === undefined) return 'identity';
   const acceptable = new Negotiator(req).encodings(ENCODINGS);
