@@ -195,7 +195,9 @@ export class DirectorySource {
 function withBodyFromDisk(post: Post, file: string): Post {
   const { body: _inMemory, ...rest } = post;
   const compact = structuredClone(rest);
-  return { ...compact, body: () => postBody(compact.origin, readFileSync(file)) };
+  // The closure keeps the origin alone: capturing `compact` would keep a second copy of every post.
+  const { origin } = compact;
+  return { ...compact, body: () => postBody(origin, readFileSync(file)) };
 }
 
 function identity(info: { dev: number; ino: number; size: number; mtimeMs: number }): string {
