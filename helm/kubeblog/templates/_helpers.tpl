@@ -223,6 +223,9 @@ CACHE_MAX_AGE_SECONDS: {{ $c.cacheMaxAgeSeconds | int64 | toString | quote }}
 {{- if not (kindIs "invalid" $c.pageCacheEntries) }}
 PAGE_CACHE_ENTRIES: {{ $c.pageCacheEntries | int64 | toString | quote }}
 {{- end }}
+{{- if not (kindIs "invalid" $c.pageCacheMb) }}
+PAGE_CACHE_MB: {{ $c.pageCacheMb | int64 | toString | quote }}
+{{- end }}
 {{- if not (kindIs "invalid" $c.watchPollSeconds) }}
 WATCH_POLL_SECONDS: {{ $c.watchPollSeconds | int64 | toString | quote }}
 {{- end }}
