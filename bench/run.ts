@@ -10,7 +10,8 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
-import { ROOT, type WrkResult, median, rssMb, startKubeblog, startNginx, wrk, wrkAtRate } from './tools.js';
+import { load as parseYaml } from 'js-yaml';
+import { ROOT, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, wrk, wrkAtRate } from './tools.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -112,13 +113,44 @@ async function priceOfLogging(): Promise<Array<{ requestLog: string; rps: number
 
 interface ScaleRow {
   posts: number;
+  /** The container memory limit it ran under, or `none`. */
+  memoryLimit: string;
   readyMs: number;
   rssAfterStartMb: number;
   fullPassSeconds: number;
   rssAfterFullPassMb: number;
-  randomRps: number;
-  singleRps: number;
-  randomVsSingle: number;
+  random: { identity: number; gzip: number };
+  single: { identity: number; gzip: number };
+}
+
+/** `256Mi`, `1Gi` -> bytes. */
+function quantityBytes(quantity: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`cannot read the memory quantity ${quantity}`);
+  return Number(m[1]) * (m[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);
+}
+
+/** The memory limit the chart gives a pod by default: what most installs run under. */
+async function chartMemoryLimit(): Promise<string> {
+  const values = parseYaml(await readFile(path.join(ROOT, 'helm/kubeblog/values.yaml'), 'utf8')) as { resources?: { limits?: { memory?: string } } };
+  const limit = values.resources?.limits?.memory;
+  if (!limit) throw new Error('helm/kubeblog/values.yaml sets no resources.limits.memory');
+  return limit;
+}
+
+/**
+ * Corpus sizes and the memory limit each runs under: the chart's default up to 10,000 posts (and once
+ * with no limit, to show what Node does when it sizes its heap from the whole machine); 100,000 posts
+ * need a raised limit, as the chart's README says.
+ */
+async function scaleRuns(counts: number[]): Promise<Array<{ posts: number; limit: string | undefined }>> {
+  const chartLimit = await chartMemoryLimit();
+  const runs: Array<{ posts: number; limit: string | undefined }> = [];
+  for (const posts of counts) {
+    runs.push({ posts, limit: posts <= 10_000 ? chartLimit : '1Gi' });
+    if (posts === 10_000) runs.push({ posts, limit: undefined });
+  }
+  return runs;
 }
 
 async function corpus(count: number): Promise<{ dir: string; slugs: string[] }> {
@@ -138,7 +170,7 @@ async function fullPass(url: string, slugs: string[], concurrency = 8): Promise<
   const worker = async () => {
     while (next < slugs.length) {
       const slug = slugs[next++];
-      const res = await fetch(`${url}/posts/${slug}`);
+      const res = await fetch(`${url}/posts/${slug}`, { headers: { 'Accept-Encoding': 'gzip, br' } });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`/posts/${slug} answered ${res.status}`);
     }
@@ -147,12 +179,14 @@ async function fullPass(url: string, slugs: string[], concurrency = 8): Promise<
   return (performance.now() - started) / 1000;
 }
 
-async function scale(count: number): Promise<ScaleRow> {
+async function scale(count: number, limit: string | undefined): Promise<ScaleRow> {
   const { dir, slugs } = await corpus(count);
   // Start-up is measured with the files in the OS cache, as for a restarted pod; cold from this VM's disk
   // reading 10,000 files alone takes several seconds.
   for (const name of await readdir(dir)) await readFile(path.join(dir, name));
-  const blog = await startKubeblog({ POSTS_DIR: dir, REQUEST_LOG_LEVEL: 'silent' });
+  const cgroup = limit === undefined ? undefined : await memoryCgroup(`kubeblog-bench-${process.pid}`, quantityBytes(limit));
+  if (limit !== undefined && !cgroup) log(`no memory cgroup on this machine (needs root): ${count} posts run without the ${limit} limit`);
+  const blog = await startKubeblog({ POSTS_DIR: dir, REQUEST_LOG_LEVEL: 'silent' }, cgroup);
   try {
     const rssAfterStartMb = await rssMb(blog.pid);
     const fullPassSeconds = await fullPass(blog.url, slugs);
@@ -168,24 +202,34 @@ math.randomseed(42)
 request = function() return wrk.format("GET", paths[math.random(#paths)]) end
 `,
     );
-    const randomRps = (await wrk(blog.url, { seconds: SECONDS, script })).rps;
-    const singleRps = (await wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: SECONDS })).rps;
-    const row = {
+    const gzip = { 'Accept-Encoding': 'gzip, br' };
+    const random = {
+      identity: Math.round((await wrk(blog.url, { seconds: SECONDS, script })).rps),
+      gzip: Math.round((await wrk(blog.url, { seconds: SECONDS, script, headers: gzip })).rps),
+    };
+    const single = {
+      identity: Math.round((await wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: SECONDS })).rps),
+      gzip: Math.round((await wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: SECONDS, headers: gzip })).rps),
+    };
+    const row: ScaleRow = {
       posts: count,
+      memoryLimit: cgroup ? (limit as string) : 'none',
       readyMs: Math.round(blog.readyMs),
       rssAfterStartMb,
       fullPassSeconds: Math.round(fullPassSeconds * 10) / 10,
       rssAfterFullPassMb,
-      randomRps: Math.round(randomRps),
-      singleRps: Math.round(singleRps),
-      randomVsSingle: Math.round((randomRps / singleRps) * 100) / 100,
+      random,
+      single,
     };
     log(`${count} posts: ${JSON.stringify(row)}`);
     return row;
   } finally {
     await blog.stop();
+    await cgroup?.remove();
   }
 }
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -197,7 +241,7 @@ async function main(): Promise<void> {
   const { comparisons, halfRate } = await compareWithNginx();
   const logging = await priceOfLogging();
   const scales: ScaleRow[] = [];
-  for (const count of SCALES) scales.push(await scale(count));
+  for (const run of await scaleRuns(SCALES)) scales.push(await scale(run.posts, run.limit));
 
   const report = [
     `kubeblog benchmark, ${startedAt}, ${SECONDS} s a run, ${ROUNDS} alternating rounds, server on core 0, wrk on core 1`,
@@ -212,8 +256,17 @@ async function main(): Promise<void> {
     table(['request logging', 'post page req/s'], logging.map((l) => [l.requestLog, l.rps])),
     '',
     table(
-      ['posts', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', 'random post req/s', 'one post req/s', 'random / one'],
-      scales.map((s) => [s.posts, s.readyMs, s.rssAfterStartMb, s.fullPassSeconds, s.rssAfterFullPassMb, s.randomRps, s.singleRps, s.randomVsSingle]),
+      ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', 'random / one post req/s (identity)', 'random / one post req/s (gzip, br)'],
+      scales.map((s) => [
+        s.posts,
+        s.memoryLimit,
+        s.readyMs,
+        s.rssAfterStartMb,
+        s.fullPassSeconds,
+        s.rssAfterFullPassMb,
+        `${s.random.identity} / ${s.single.identity} = ${ratio(s.random.identity, s.single.identity)}`,
+        `${s.random.gzip} / ${s.single.gzip} = ${ratio(s.random.gzip, s.single.gzip)}`,
+      ]),
     ),
   ].join('\n');
   await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, seconds: SECONDS, rounds: ROUNDS, comparisons, halfRate, logging, scales }, null, 2));

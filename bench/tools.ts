@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../test/support/process.js';
@@ -41,12 +42,54 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** kubeblog pinned to the server core, as `npm start` runs it; resolves when /readyz is 200. */
-export async function startKubeblog(env: Record<string, string>): Promise<Server & { readyMs: number }> {
+/**
+ * A memory cgroup with a limit, as a pod's container gets from `resources.limits.memory`: Node sizes its
+ * heap from that limit, so memory measured outside one says little about a pod. cgroup v2 or v1; needs
+ * root. Undefined when the machine offers neither.
+ */
+export interface MemoryCgroup {
+  limitBytes: number;
+  /** The file a process writes its pid into to join. */
+  procsFile: string;
+  remove(): Promise<void>;
+}
+
+export async function memoryCgroup(name: string, limitBytes: number): Promise<MemoryCgroup | undefined> {
+  const attempt = async (dir: string, limitFile: string, setup: () => Promise<void>) => {
+    await mkdir(dir, { recursive: true });
+    await setup();
+    await writeFile(path.join(dir, limitFile), String(limitBytes));
+    return { limitBytes, procsFile: path.join(dir, 'cgroup.procs'), remove: () => rmdir(dir).catch(() => undefined) };
+  };
+  try {
+    if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+      return await attempt(`/sys/fs/cgroup/${name}`, 'memory.max', async () => {
+        await writeFile('/sys/fs/cgroup/cgroup.subtree_control', '+memory').catch(() => undefined);
+        await writeFile(`/sys/fs/cgroup/${name}/memory.swap.max`, '0').catch(() => undefined);
+      });
+    }
+    if (existsSync('/sys/fs/cgroup/memory/cgroup.procs')) {
+      return await attempt(`/sys/fs/cgroup/memory/${name}`, 'memory.limit_in_bytes', async () => undefined);
+    }
+  } catch {
+    // Not root, or cgroups are read-only here.
+  }
+  return undefined;
+}
+
+/**
+ * kubeblog pinned to the server core, as `npm start` runs it (in `cgroup` when given, joined before
+ * Node starts so it sizes its heap from the limit); resolves when /readyz is 200.
+ */
+export async function startKubeblog(env: Record<string, string>, cgroup?: MemoryCgroup): Promise<Server & { readyMs: number }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const started = performance.now();
-  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, MAIN], {
+  const command = ['taskset', '-c', SERVER_CORE, process.execPath, MAIN];
+  const [file, args] = cgroup
+    ? ['sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, ...command]]
+    : [command[0] as string, command.slice(1)];
+  const child = spawn(file, args, {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
@@ -59,7 +102,12 @@ export async function startKubeblog(env: Record<string, string>): Promise<Server
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await waitFor(`http://127.0.0.1:${metricsPort}/readyz`, 120_000);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`kubeblog exited before it was ready (${signal ?? code})`))),
+  );
+  // The same promise rejects again when stop() ends the child: only an exit before ready is an error.
+  exited.catch(() => undefined);
+  await Promise.race([waitFor(`http://127.0.0.1:${metricsPort}/readyz`, 120_000), exited]);
   const readyMs = performance.now() - started;
   return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, readyMs, stop: () => stopChild(child) };
 }
