@@ -51,6 +51,13 @@ describe('Markdown rendering', () => {
     expect(html).toContain('&lt;b&gt;raw&lt;/b&gt;');
   });
 
+  it('highlights languages beyond the common set too (Dockerfile, Haskell, by alias)', () => {
+    const { html } = render('```dockerfile\nFROM node:24\n```\n\n```hs\nmain = putStrLn "hi"\n```\n\n```nosuchlang\nx\n```\n');
+    expect(html).toMatch(/<code class="hljs language-dockerfile"><span class="hljs-keyword">FROM<\/span>/);
+    expect(html).toMatch(/<code class="hljs language-hs">.*<span class="hljs-string">&quot;hi&quot;<\/span>/);
+    expect(html).toContain('<code class="hljs language-nosuchlang">x');
+  });
+
   it('marks external links noopener noreferrer and leaves internal links alone', () => {
     const { html } = render('[out](https://istio.io/) and [in](/blog/posts/x)');
     expect(html).toContain('<a href="https://istio.io/" rel="noopener noreferrer">out</a>');
