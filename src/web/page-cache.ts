@@ -109,19 +109,20 @@ export class RenderedPage {
     return this.identityBody();
   }
 
-  /** The bytes for an encoding, compressing brotli once (off the event loop) and keeping it. */
-  bodyFor(encoding: Encoding): Promise<Buffer> {
-    const ready = this.encodedBody(encoding);
-    if (ready) return Promise.resolve(ready);
-    const body = this.identityBody();
-    this.brPending ??= brotli(body, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
-    }).then((bytes) => {
-      this.br = ownBytes(bytes);
-      this.brPending = undefined;
-      this.memory?.grew(this);
-      return this.br;
-    });
+  /** The brotli bytes, compressed once (off the event loop) and kept; the one encoding made on request. */
+  brotliBody(): Promise<Buffer> {
+    if (this.br) return Promise.resolve(this.br);
+    if (!this.brPending) {
+      const body = this.identityBody();
+      this.brPending = brotli(body, {
+        params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+      }).then((bytes) => {
+        this.br = ownBytes(bytes);
+        this.brPending = undefined;
+        this.memory?.grew(this);
+        return this.br;
+      });
+    }
     return this.brPending;
   }
 

@@ -20,7 +20,8 @@ export function chooseEncoding(req: IncomingMessage, page: RenderedPage): Encodi
  */
 export async function writePage(req: IncomingMessage, res: ServerResponse, page: RenderedPage): Promise<void> {
   const encoding = chooseEncoding(req, page);
-  const body = page.encodedBody(encoding) ?? (await page.bodyFor(encoding));
+  // Only brotli can be missing: gzip is made with the page and plain bytes are inflated on the spot.
+  const body = page.encodedBody(encoding) ?? (await page.brotliBody());
   writeHead(req, res, page, encoding, body);
 }
 

@@ -42,7 +42,7 @@ describe('RenderedPage in a PageCache', () => {
     const page = renderedPage(cache, 7);
     cache.set('/b', page);
     const before = cache.bytes;
-    const [first, second] = await Promise.all([page.bodyFor('br'), page.bodyFor('br')]);
+    const [first, second] = await Promise.all([page.brotliBody(), page.brotliBody()]);
     expect(first).toBe(second);
     expect(brotliDecompressSync(first).equals(pageBody(7))).toBe(true);
     expect(page.encodedBody('br')).toBe(first);
@@ -58,7 +58,7 @@ describe('RenderedPage in a PageCache', () => {
     cache.set('/b', b);
     cache.set('/c', c);
     expect(cache.size).toBe(3);
-    await c.bodyFor('br');
+    await c.brotliBody();
     expect(cache.get('/a', 1)).toBeUndefined();
     expect(cache.get('/c', 1)).toBe(c);
   });
