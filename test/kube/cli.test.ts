@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { grantConfigMapRead, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { repoRoot } from '../support/helm.js';
 import { createNamespace, get, postText, startKubeBlog, waitForPage, type KubeBlog } from './kube-support.js';
 
@@ -188,19 +188,7 @@ describe('kubeblog errors', () => {
 
   it('forbidden says which verb on which resource in which namespace', async () => {
     // A reader with the chart's rules (get/list/watch on configmaps) may list but not publish or retract.
-    const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({
-      namespace: NS,
-      body: { metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }] },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: NS,
-      body: {
-        metadata: { name: 'reader' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
-        subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: NS }],
-      },
-    });
+    await grantConfigMapRead(cp.kubeConfig, NS, 'reader');
     const reader = await cp.serviceAccountKubeconfig(NS, 'reader');
     const file = writePost('2024-07-01-forbidden.md', postText('Not allowed'));
 

@@ -10,12 +10,11 @@ import {
   AuthenticationV1Api,
   CoreV1Api,
   KubeConfig,
-  RbacAuthorizationV1Api,
   VersionApi,
   Watch,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { ensureEnvtestBinaries, startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { ensureEnvtestBinaries, grantConfigMapRead, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { statusOf } from './kube-support.js';
 
 let cp: ControlPlane;
@@ -100,22 +99,7 @@ describe('local control plane (etcd + kube-apiserver)', () => {
     const ns = 'cp-rbac';
     await createNamespace(ns);
     await createNamespace('cp-rbac-other');
-    const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({
-      namespace: ns,
-      body: {
-        metadata: { name: 'configmap-reader' },
-        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: ns,
-      body: {
-        metadata: { name: 'reader' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmap-reader' },
-        subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }],
-      },
-    });
+    await grantConfigMapRead(cp.kubeConfig, ns, 'reader');
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'post' }, data: { a: 'b' } } });
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db' }, stringData: { password: 'hunter2' } } });
 

@@ -37,7 +37,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 
 export interface ControlPlaneOptions {
   /** Directory holding `kube-apiserver` and `etcd`; default: $KUBEBLOG_ENVTEST_BIN, else built/cached by scripts/ensure-envtest.sh. */
@@ -101,6 +101,23 @@ function repoRoot(): string {
 }
 
 /** Runs scripts/ensure-envtest.sh (a no-op when the binaries are cached) and returns the directory it prints. */
+/** The chart's rules for the blog (get/list/watch on configmaps) in a Role bound to a ServiceAccount. */
+export async function grantConfigMapRead(kubeConfig: KubeConfig, namespace: string, serviceAccount: string): Promise<void> {
+  const rbac = kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace,
+    body: { metadata: { name: 'configmap-reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: `configmap-reader-${serviceAccount}` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmap-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+    },
+  });
+}
+
 export async function ensureEnvtestBinaries(): Promise<string> {
   const fromEnv = process.env.KUBEBLOG_ENVTEST_BIN;
   if (fromEnv) return resolve(fromEnv);
