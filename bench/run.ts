@@ -2,8 +2,9 @@
  * `npm run bench`: kubeblog against nginx serving the same bytes, side by side in one run, then the cost
  * of observability and of large corpora. Every load is bounded in time; servers listen on 127.0.0.1.
  *
- * Settings: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS (alternating rounds, default 3),
- * BENCH_SCALES (corpus sizes, default 1000,10000,100000).
+ * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
+ * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
+ * 1000,10000,100000).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -11,10 +12,13 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
 import { load as parseYaml } from 'js-yaml';
-import { ROOT, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, wrk, wrkAtRate } from './tools.js';
+import { ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, wrk, wrkAtRate } from './tools.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 2);
+/** Idle time after a full pass before memory is read again: V8 shrinks its heap some 30 s after a load. */
+const SETTLE_SECONDS = 60;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
 const SEED_POSTS = path.join(ROOT, 'posts');
@@ -29,13 +33,7 @@ const ENCODINGS: Array<{ name: string; headers: Record<string, string> }> = [
   { name: 'gzip, br', headers: { 'Accept-Encoding': 'gzip, br' } },
 ];
 
-interface Comparison {
-  page: string;
-  encoding: string;
-  kubeblog: WrkResult;
-  nginx: WrkResult;
-  ratio: number;
-}
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -50,65 +48,84 @@ function best(results: WrkResult[]): WrkResult {
   };
 }
 
-async function compareWithNginx(): Promise<{ comparisons: Comparison[]; halfRate: { rate: number; achieved: number; p50ms: number; p99ms: number } }> {
-  const blog = await startKubeblog({ POSTS_DIR: SEED_POSTS });
-  const root = path.join(WORK, 'nginx-root');
-  await rm(root, { recursive: true, force: true });
-  await mkdir(path.join(root, 'posts'), { recursive: true });
-  for (const page of PAGES) {
-    const body = Buffer.from(await (await fetch(`${blog.url}${page.path}`, { headers: { 'Accept-Encoding': 'identity' } })).arrayBuffer());
-    await writeFile(path.join(root, page.file), body);
-    await writeFile(path.join(root, `${page.file}.gz`), gzipSync(body, { level: 9 }));
-    // Let kubeblog make its compressed variants before it is measured, as a warm server has them.
-    for (const e of ENCODINGS) for (let i = 0; i < 3; i++) await fetch(`${blog.url}${page.path}`, { headers: e.headers });
-  }
-  const nginx = await startNginx(root, path.join(WORK, 'nginx'));
-  const comparisons: Comparison[] = [];
+/** What one side-by-side run measured: kubeblog and nginx on the same page and encoding, alternating. */
+interface Comparison {
+  page: string;
+  encoding: string;
+  kubeblog: WrkResult;
+  nginx: WrkResult;
+  ratio: number;
+  /** Each round's ratio, to show how much the machine drifted. */
+  rounds: number[];
+}
+
+/**
+ * kubeblog on the seed posts and nginx serving the very bytes kubeblog answers (and a `.gz` of each),
+ * both logging each request or neither: kubeblog's request log at `info` (its default) against nginx's
+ * access log in its default format, both written where kubeblog's stdout goes.
+ */
+async function withBoth<T>(requestLogs: boolean, use: (blog: Server, nginx: Server) => Promise<T>): Promise<T> {
+  const blog = await startKubeblog({ POSTS_DIR: SEED_POSTS, REQUEST_LOG_LEVEL: requestLogs ? 'info' : 'silent' });
   try {
-    // A short load first, so the JIT has compiled the hot path before anything is measured.
-    for (const page of PAGES) await wrk(`${blog.url}${page.path}`, { seconds: 2 });
+    const root = path.join(WORK, 'nginx-root');
+    await rm(root, { recursive: true, force: true });
+    await mkdir(path.join(root, 'posts'), { recursive: true });
     for (const page of PAGES) {
-      for (const encoding of ENCODINGS) {
-        const ours: WrkResult[] = [];
-        const theirs: WrkResult[] = [];
-        for (let round = 0; round < ROUNDS; round++) {
-          ours.push(await wrk(`${blog.url}${page.path}`, { seconds: SECONDS, headers: encoding.headers }));
-          theirs.push(await wrk(`${nginx.url}${page.path}`, { seconds: SECONDS, headers: encoding.headers }));
-        }
-        const kubeblog = best(ours);
-        const reference = best(theirs);
-        const ratio = Math.round((median(ours.map((r, i) => r.rps / (theirs[i]?.rps ?? NaN))) + Number.EPSILON) * 100) / 100;
-        comparisons.push({ page: page.name, encoding: encoding.name, kubeblog, nginx: reference, ratio });
-        log(`${page.name} (${encoding.name}): kubeblog ${kubeblog.rps} req/s, nginx ${reference.rps} req/s, ratio ${ratio}`);
-      }
+      const body = Buffer.from(await (await fetch(`${blog.url}${page.path}`, { headers: { 'Accept-Encoding': 'identity' } })).arrayBuffer());
+      await writeFile(path.join(root, page.file), body);
+      await writeFile(path.join(root, `${page.file}.gz`), gzipSync(body, { level: 9 }));
+      // Let kubeblog make its compressed variants before it is measured, as a warm server has them.
+      for (const e of ENCODINGS) for (let i = 0; i < 3; i++) await fetch(`${blog.url}${page.path}`, { headers: e.headers });
     }
-    const peak = comparisons[0]?.kubeblog.rps ?? 0;
-    const rate = Math.round(peak / 2);
-    const paced = await wrkAtRate(`${blog.url}${PAGES[0]?.path}`, { rate, seconds: SECONDS, workDir: WORK });
-    const halfRate = { rate, achieved: Math.round(paced.rps), p50ms: paced.p50ms, p99ms: paced.p99ms };
-    log(`post page at ${rate} req/s target, ${halfRate.achieved} achieved (${paced.connections} paced connections): p50 ${halfRate.p50ms} ms, p99 ${halfRate.p99ms} ms`);
-    return { comparisons, halfRate };
+    const nginx = await startNginx(root, path.join(WORK, 'nginx'), { accessLog: requestLogs });
+    try {
+      // A short load first, so the JIT has compiled the hot path before anything is measured.
+      for (const page of PAGES) await wrk(`${blog.url}${page.path}`, { seconds: 2 });
+      return await use(blog, nginx);
+    } finally {
+      await nginx.stop();
+    }
   } finally {
-    await nginx.stop();
     await blog.stop();
   }
 }
 
-async function priceOfLogging(): Promise<Array<{ requestLog: string; rps: number }>> {
-  const rows: Array<{ requestLog: string; rps: number }> = [];
-  for (const level of ['info', 'silent']) {
-    const blog = await startKubeblog({ POSTS_DIR: SEED_POSTS, REQUEST_LOG_LEVEL: level });
-    try {
-      await wrk(`${blog.url}${PAGES[0]?.path}`, { seconds: 2 });
-      const results: WrkResult[] = [];
-      for (let round = 0; round < ROUNDS; round++) results.push(await wrk(`${blog.url}${PAGES[0]?.path}`, { seconds: SECONDS }));
-      rows.push({ requestLog: level === 'info' ? 'on (info)' : 'off (silent)', rps: best(results).rps });
-      log(`request logging ${level}: ${best(results).rps} req/s`);
-    } finally {
-      await blog.stop();
+/**
+ * Two loads alternating in short rounds, so that this shared machine's drift (whole seconds at a
+ * fraction of its speed) hits both alike: the medians of each and the median of the rounds' ratios a / b.
+ */
+async function alternate(a: () => Promise<WrkResult>, b: () => Promise<WrkResult>): Promise<{ a: WrkResult; b: WrkResult; ratio: number; rounds: number[] }> {
+  const as: WrkResult[] = [];
+  const bs: WrkResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    as.push(await a());
+    bs.push(await b());
+  }
+  const rounds = as.map((r, i) => ratio(r.rps, bs[i]?.rps ?? NaN));
+  return { a: best(as), b: best(bs), ratio: ratio(median(as.map((r, i) => r.rps / (bs[i]?.rps ?? NaN))), 1), rounds };
+}
+
+/** Each page in each encoding, kubeblog against nginx. */
+async function compare(blog: Server, nginx: Server, pages: typeof PAGES, label: string): Promise<Comparison[]> {
+  const comparisons: Comparison[] = [];
+  for (const page of pages) {
+    for (const encoding of ENCODINGS) {
+      const load = (server: Server) => () => wrk(`${server.url}${page.path}`, { seconds: ROUND_SECONDS, headers: encoding.headers });
+      const turns = await alternate(load(blog), load(nginx));
+      comparisons.push({ page: page.name, encoding: encoding.name, kubeblog: turns.a, nginx: turns.b, ratio: turns.ratio, rounds: turns.rounds });
+      log(`${page.name} (${encoding.name}, ${label}): kubeblog ${turns.a.rps} req/s, nginx ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
     }
   }
-  return rows;
+  return comparisons;
+}
+
+/** Latency of the post page at half of the peak rate kubeblog reached on it. */
+async function atHalfPeak(blog: Server, peak: number): Promise<{ rate: number; achieved: number; p50ms: number; p99ms: number }> {
+  const rate = Math.round(peak / 2);
+  const paced = await wrkAtRate(`${blog.url}${PAGES[0]?.path}`, { rate, seconds: SECONDS, workDir: WORK });
+  const halfRate = { rate, achieved: Math.round(paced.rps), p50ms: paced.p50ms, p99ms: paced.p99ms };
+  log(`post page at ${rate} req/s target, ${halfRate.achieved} achieved (${paced.connections} paced connections): p50 ${halfRate.p50ms} ms, p99 ${halfRate.p99ms} ms`);
+  return halfRate;
 }
 
 interface ScaleRow {
@@ -119,8 +136,12 @@ interface ScaleRow {
   rssAfterStartMb: number;
   fullPassSeconds: number;
   rssAfterFullPassMb: number;
+  /** A minute later, without requests: what the process keeps once V8's memory reducer has run. */
+  rssSettledMb: number;
   random: { identity: number; gzip: number };
   single: { identity: number; gzip: number };
+  /** The median of the alternating rounds' ratios, random / one. */
+  randomToOne: { identity: number; gzip: number };
 }
 
 /** `256Mi`, `1Gi` -> bytes. */
@@ -191,6 +212,8 @@ async function scale(count: number, limit: string | undefined): Promise<ScaleRow
     const rssAfterStartMb = await rssMb(blog.pid);
     const fullPassSeconds = await fullPass(blog.url, slugs);
     const rssAfterFullPassMb = await rssMb(blog.pid);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
+    const rssSettledMb = await rssMb(blog.pid);
     const pathsFile = path.join(WORK, `paths-${count}.txt`);
     await writeFile(pathsFile, slugs.map((s) => `/posts/${s}`).join('\n') + '\n');
     const script = path.join(WORK, 'random.lua');
@@ -202,15 +225,16 @@ math.randomseed(42)
 request = function() return wrk.format("GET", paths[math.random(#paths)]) end
 `,
     );
-    const gzip = { 'Accept-Encoding': 'gzip, br' };
-    const random = {
-      identity: Math.round((await wrk(blog.url, { seconds: SECONDS, script })).rps),
-      gzip: Math.round((await wrk(blog.url, { seconds: SECONDS, script, headers: gzip })).rps),
-    };
-    const single = {
-      identity: Math.round((await wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: SECONDS })).rps),
-      gzip: Math.round((await wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: SECONDS, headers: gzip })).rps),
-    };
+    const randomAgainstOne = (headers: Record<string, string>) =>
+      alternate(
+        () => wrk(blog.url, { seconds: ROUND_SECONDS, script, headers }),
+        () => wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: ROUND_SECONDS, headers }),
+      );
+    const identity = await randomAgainstOne({});
+    const gzip = await randomAgainstOne({ 'Accept-Encoding': 'gzip, br' });
+    const random = { identity: identity.a.rps, gzip: gzip.a.rps };
+    const single = { identity: identity.b.rps, gzip: gzip.b.rps };
+    const randomToOne = { identity: identity.ratio, gzip: gzip.ratio };
     const row: ScaleRow = {
       posts: count,
       memoryLimit: cgroup ? (limit as string) : 'none',
@@ -218,8 +242,10 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
       rssAfterStartMb,
       fullPassSeconds: Math.round(fullPassSeconds * 10) / 10,
       rssAfterFullPassMb,
+      rssSettledMb,
       random,
       single,
+      randomToOne,
     };
     log(`${count} posts: ${JSON.stringify(row)}`);
     return row;
@@ -229,8 +255,6 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
   }
 }
 
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-
 function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -238,13 +262,22 @@ function table(headers: string[], rows: Array<Array<string | number>>): string {
 async function main(): Promise<void> {
   await mkdir(WORK, { recursive: true });
   const startedAt = new Date().toISOString();
-  const { comparisons, halfRate } = await compareWithNginx();
-  const logging = await priceOfLogging();
+  const { comparisons, halfRate } = await withBoth(true, async (blog, nginx) => {
+    const measured = await compare(blog, nginx, PAGES, 'request logs on');
+    return { comparisons: measured, halfRate: await atHalfPeak(blog, measured[0]?.kubeblog.rps ?? 0) };
+  });
+  const unlogged = await withBoth(false, (blog, nginx) => compare(blog, nginx, PAGES.slice(0, 1), 'request logs off'));
+  const logging = [
+    ...comparisons.filter((c) => c.page === PAGES[0]?.name).map((c) => ({ requestLogs: 'on', ...c })),
+    ...unlogged.map((c) => ({ requestLogs: 'off', ...c })),
+  ];
   const scales: ScaleRow[] = [];
   for (const run of await scaleRuns(SCALES)) scales.push(await scale(run.posts, run.limit));
 
   const report = [
-    `kubeblog benchmark, ${startedAt}, ${SECONDS} s a run, ${ROUNDS} alternating rounds, server on core 0, wrk on core 1`,
+    `kubeblog benchmark, ${startedAt}, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s, server on core 0, wrk on core 1`,
+    '',
+    'Both servers log each request, as each does by default (kubeblog at `info`, nginx its access log); kubeblog with metrics, ETags and security headers.',
     '',
     table(
       ['page', 'Accept-Encoding', 'kubeblog req/s', 'nginx req/s', 'kubeblog / nginx', 'kubeblog p50 / p99 ms', 'nginx p50 / p99 ms'],
@@ -253,10 +286,15 @@ async function main(): Promise<void> {
     '',
     `Post page at half of kubeblog's peak (${halfRate.rate} req/s asked, ${halfRate.achieved} achieved by paced wrk connections): p50 ${halfRate.p50ms} ms, p99 ${halfRate.p99ms} ms.`,
     '',
-    table(['request logging', 'post page req/s'], logging.map((l) => [l.requestLog, l.rps])),
+    'The price of request logs, in both servers:',
     '',
     table(
-      ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', 'random / one post req/s (identity)', 'random / one post req/s (gzip, br)'],
+      ['post page', 'Accept-Encoding', 'kubeblog req/s', 'nginx req/s', 'kubeblog / nginx'],
+      logging.map((l) => [`request logs ${l.requestLogs}`, l.encoding, l.kubeblog.rps, l.nginx.rps, l.ratio]),
+    ),
+    '',
+    table(
+      ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', `RSS ${SETTLE_SECONDS} s later MB`, 'random / one post req/s: ratio (identity)', 'random / one post req/s: ratio (gzip, br)'],
       scales.map((s) => [
         s.posts,
         s.memoryLimit,
@@ -264,12 +302,13 @@ async function main(): Promise<void> {
         s.rssAfterStartMb,
         s.fullPassSeconds,
         s.rssAfterFullPassMb,
-        `${s.random.identity} / ${s.single.identity} = ${ratio(s.random.identity, s.single.identity)}`,
-        `${s.random.gzip} / ${s.single.gzip} = ${ratio(s.random.gzip, s.single.gzip)}`,
+        s.rssSettledMb,
+        `${s.random.identity} / ${s.single.identity}: ${s.randomToOne.identity}`,
+        `${s.random.gzip} / ${s.single.gzip}: ${s.randomToOne.gzip}`,
       ]),
     ),
   ].join('\n');
-  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, seconds: SECONDS, rounds: ROUNDS, comparisons, halfRate, logging, scales }, null, 2));
+  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, comparisons, halfRate, logging, scales }, null, 2));
   await writeFile(path.join(WORK, 'latest.md'), report + '\n');
   process.stdout.write(report + '\n');
 }

@@ -113,9 +113,10 @@ export async function startKubeblog(env: Record<string, string>, cgroup?: Memory
 }
 
 /** nginx from Debian, one worker on the server core, `sendfile` and `gzip_static`, serving `root`. */
-export async function startNginx(root: string, workDir: string): Promise<Server> {
+export async function startNginx(root: string, workDir: string, options: { accessLog: boolean }): Promise<Server> {
   const port = await freePort();
   await mkdir(workDir, { recursive: true });
+  // An access log line a request in nginx's default format, written where kubeblog's stdout goes here.
   const conf = `
 worker_processes 1;
 daemon off;
@@ -123,7 +124,7 @@ pid ${workDir}/nginx.pid;
 error_log ${workDir}/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  access_log ${options.accessLog ? '/dev/null combined' : 'off'};
   sendfile on;
   tcp_nopush on;
   tcp_nodelay on;
