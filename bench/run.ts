@@ -33,7 +33,7 @@ const ENCODINGS: Array<{ name: string; headers: Record<string, string> }> = [
   { name: 'gzip, br', headers: { 'Accept-Encoding': 'gzip, br' } },
 ];
 
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const hundredths = (x: number) => Math.round(x * 100) / 100;
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -101,8 +101,8 @@ async function alternate(a: () => Promise<WrkResult>, b: () => Promise<WrkResult
     as.push(await a());
     bs.push(await b());
   }
-  const rounds = as.map((r, i) => ratio(r.rps, bs[i]?.rps ?? NaN));
-  return { a: best(as), b: best(bs), ratio: ratio(median(as.map((r, i) => r.rps / (bs[i]?.rps ?? NaN))), 1), rounds };
+  const ratios = as.map((r, i) => r.rps / (bs[i]?.rps ?? NaN));
+  return { a: best(as), b: best(bs), ratio: hundredths(median(ratios)), rounds: ratios.map(hundredths) };
 }
 
 /** Each page in each encoding, kubeblog against nginx. */
