@@ -8,7 +8,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { HeaderList } from './app.js';
 import { pageKey } from './blog-routes.js';
 import type { Encoding, PageCache, RenderedPage } from './page-cache.js';
-import { chooseEncoding } from './respond.js';
+import { rememberingEncodingChooser } from './respond.js';
 import { originOf } from './site.js';
 
 export interface FastPathDeps {
@@ -35,6 +35,7 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
   const fixedOrigin = config.siteUrl;
   const usable = fixedOrigin !== undefined || config.trustProxy === false;
   const logLevel = config.requestLogLevel;
+  const chooseEncoding = rememberingEncodingChooser();
   const durations = new Map<string, ReturnType<typeof metrics.httpDuration.labels>>();
   // The headers pages of one kind share, as the flat list writeHead takes: validating and storing a dozen
   // headers one setHeader at a time was a tenth of the time of a request. Per page only the ETag and the

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
+import { LRUCache } from 'lru-cache';
 import Negotiator from 'negotiator';
 import { UNMATCHED_ROUTE } from '../ops/metrics.js';
 import type { Encoding, RenderedPage } from './page-cache.js';
@@ -12,6 +13,27 @@ export function chooseEncoding(req: IncomingMessage, page: RenderedPage): Encodi
   if (!page.compressible || req.headers['accept-encoding'] === undefined) return 'identity';
   const acceptable = new Negotiator(req).encodings(ENCODINGS);
   return ENCODINGS.find((encoding) => acceptable.includes(encoding)) ?? 'identity';
+}
+
+/** Clients send a handful of distinct Accept-Encoding values: browsers, proxies, crawlers. */
+const REMEMBERED_ACCEPT_ENCODINGS = 64;
+
+/**
+ * chooseEncoding, remembered per Accept-Encoding value: parsing the header took a tenth of the time of
+ * answering from the page cache, and the answer depends on nothing else.
+ */
+export function rememberingEncodingChooser(): (req: IncomingMessage, page: RenderedPage) => Encoding {
+  const chosen = new LRUCache<string, Encoding>({ max: REMEMBERED_ACCEPT_ENCODINGS });
+  return (req, page) => {
+    const accepted = req.headers['accept-encoding'];
+    if (!page.compressible || accepted === undefined) return 'identity';
+    let encoding = chosen.get(accepted);
+    if (encoding === undefined) {
+      encoding = chooseEncoding(req, page);
+      chosen.set(accepted, encoding);
+    }
+    return encoding;
+  };
 }
 
 /**
