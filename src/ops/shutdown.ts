@@ -18,31 +18,32 @@ export interface ShutdownOptions {
 const IDLE_CLOSE_MS = 1000;
 
 interface ConnectionState {
-  active: number;
-  idleSince: number;
+  /** The latest response on the connection: responses on one connection finish in order. */
+  response: ServerResponse | undefined;
+  requests: number;
+  /** When a sweep first found the connection with nothing to send, and how many requests it had had. */
+  quiet: { since: number; requests: number } | undefined;
 }
 
 /**
  * Knows every connection of a server and whether it is busy, so a drain closes only connections that
  * have been idle for a while. Closing a connection the instant it turns idle races with a client that
- * is sending its next request on it, and that request fails.
+ * is sending its next request on it, and that request fails. Idleness is observed by the sweeps of a
+ * drain rather than timed per response: a listener on every response cost 3 % of the throughput.
  */
 export class ConnectionTracker {
   private readonly connections = new Map<Socket, ConnectionState>();
 
   constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
-      this.connections.set(socket, { active: 0, idleSince: Date.now() });
+      this.connections.set(socket, { response: undefined, requests: 0, quiet: undefined });
       socket.once('close', () => this.connections.delete(socket));
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const state = this.connections.get(req.socket);
       if (!state) return;
-      state.active += 1;
-      res.once('close', () => {
-        state.active -= 1;
-        state.idleSince = Date.now();
-      });
+      state.response = res;
+      state.requests += 1;
     });
   }
 
@@ -60,9 +61,12 @@ export class ConnectionTracker {
     });
   }
 
+  /** Ends connections that two sweeps at least IDLE_CLOSE_MS apart found idle, with no request between. */
   sweep(now = Date.now()): void {
     for (const [socket, state] of this.connections) {
-      if (state.active === 0 && now - state.idleSince >= IDLE_CLOSE_MS) socket.end();
+      if (state.response && !state.response.writableFinished) state.quiet = undefined;
+      else if (!state.quiet || state.quiet.requests !== state.requests) state.quiet = { since: now, requests: state.requests };
+      else if (now - state.quiet.since >= IDLE_CLOSE_MS) socket.end();
     }
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBlogProcess } from '../support/process.js';
 
@@ -69,6 +70,30 @@ describe('graceful shutdown', () => {
     expect(exitedAfter).toBeGreaterThanOrEqual(1000);
     expect(exitedAfter).toBeLessThan(6000);
     expect(proc.output()).toContain('"msg":"shutdown complete"');
+  });
+
+  it('ends an idle keep-alive connection about a second into the drain, without waiting for the timeout', async () => {
+    const proc = await startBlogProcess({ POSTS_DIR: POSTS, SHUTDOWN_DELAY_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '20', REQUEST_LOG_LEVEL: 'silent' });
+    // An ingress keeps upstream connections open between requests, like this one.
+    const socket = connect(proc.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const endedByServer = new Promise<number>((resolve) => socket.once('end', () => resolve(Date.now())));
+    socket.write('GET /posts/kubecon-was-nice HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+    while (!received.includes('</html>')) await new Promise((r) => setTimeout(r, 20));
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+
+    const signalledAt = Date.now();
+    proc.child.kill('SIGTERM');
+    const endedAt = await endedByServer;
+    const { code } = await proc.exited;
+    socket.destroy();
+
+    expect(code).toBe(0);
+    // The delay (1 s) serves on; then idle connections get a second's grace and are ended.
+    expect(endedAt - signalledAt).toBeGreaterThanOrEqual(2000);
+    expect(endedAt - signalledAt).toBeLessThan(4000);
+    expect(proc.output()).toContain('"clean":true');
   });
 
   it('exits at once on a second signal', async () => {
