@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: kubeblog against nginx serving the same bytes, side by side in one run, then the cost
- * of observability and of large corpora. Every load is bounded in time; servers listen on 127.0.0.1.
+ * of observability, what kubeblog adds to plain Node, and the cost of large corpora. Every load is bounded in time; servers listen on 127.0.0.1.
  *
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
@@ -8,11 +8,13 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
 import { load as parseYaml } from 'js-yaml';
-import { ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, wrk, wrkAtRate } from './tools.js';
+import type { RecordedResponse, Recording } from './plain-node.js';
+import { ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, wrk, wrkAtRate } from './tools.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -117,6 +119,64 @@ async function compare(blog: Server, nginx: Server, pages: typeof PAGES, label: 
     }
   }
   return comparisons;
+}
+
+/** Headers that differ per request, or that Node writes itself. */
+const PER_REQUEST_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'x-request-id']);
+
+/** One of kubeblog's responses as it went over the wire (no decoding), for the plain-Node reference. */
+function recordResponse(url: string, headers: Record<string, string>): Promise<RecordedResponse> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const kept: string[] = [];
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+          const [name, value] = [res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string];
+          if (!PER_REQUEST_HEADERS.has(name.toLowerCase())) kept.push(name, value);
+        }
+        resolve({ headers: kept, bodyBase64: Buffer.concat(chunks).toString('base64') });
+      });
+    }).on('error', reject);
+  });
+}
+
+/** kubeblog against plain Node on the post page, both without request logs. */
+interface PlainNodeComparison {
+  encoding: string;
+  kubeblog: WrkResult;
+  plainNode: WrkResult;
+  ratio: number;
+  rounds: number[];
+}
+
+/**
+ * kubeblog against bench/plain-node.js answering with kubeblog's own post page (bytes and headers):
+ * how much of the distance to nginx is Node's and how much is kubeblog's.
+ */
+async function againstPlainNode(blog: Server): Promise<PlainNodeComparison[]> {
+  const pagePath = PAGES[0]?.path ?? '/';
+  const recording: Recording = {
+    identity: await recordResponse(`${blog.url}${pagePath}`, {}),
+    gzip: await recordResponse(`${blog.url}${pagePath}`, { 'Accept-Encoding': 'gzip' }),
+  };
+  const file = path.join(WORK, 'plain-node-recording.json');
+  await writeFile(file, JSON.stringify(recording));
+  const plain = await startPlainNode(file);
+  try {
+    await wrk(`${plain.url}${pagePath}`, { seconds: 2 });
+    const comparisons: PlainNodeComparison[] = [];
+    for (const encoding of ENCODINGS) {
+      const load = (server: Server) => () => wrk(`${server.url}${pagePath}`, { seconds: ROUND_SECONDS, headers: encoding.headers });
+      const turns = await alternate(load(blog), load(plain));
+      comparisons.push({ encoding: encoding.name, kubeblog: turns.a, plainNode: turns.b, ratio: turns.ratio, rounds: turns.rounds });
+      log(`post page (${encoding.name}, no request logs): kubeblog ${turns.a.rps} req/s, plain Node ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
+    }
+    return comparisons;
+  } finally {
+    await plain.stop();
+  }
 }
 
 /** Latency of the post page at half of the peak rate kubeblog reached on it. */
@@ -266,7 +326,10 @@ async function main(): Promise<void> {
     const measured = await compare(blog, nginx, PAGES, 'request logs on');
     return { comparisons: measured, halfRate: await atHalfPeak(blog, measured[0]?.kubeblog.rps ?? 0) };
   });
-  const unlogged = await withBoth(false, (blog, nginx) => compare(blog, nginx, PAGES.slice(0, 1), 'request logs off'));
+  const { unlogged, plainNode } = await withBoth(false, async (blog, nginx) => ({
+    unlogged: await compare(blog, nginx, PAGES.slice(0, 1), 'request logs off'),
+    plainNode: await againstPlainNode(blog),
+  }));
   const logging = [
     ...comparisons.filter((c) => c.page === PAGES[0]?.name).map((c) => ({ requestLogs: 'on', ...c })),
     ...unlogged.map((c) => ({ requestLogs: 'off', ...c })),
@@ -293,6 +356,13 @@ async function main(): Promise<void> {
       logging.map((l) => [`request logs ${l.requestLogs}`, l.encoding, l.kubeblog.rps, l.nginx.rps, l.ratio]),
     ),
     '',
+    "kubeblog against plain Node `http` answering with kubeblog's own post page (bytes and headers), neither logging: what kubeblog adds to Node.",
+    '',
+    table(
+      ['post page', 'Accept-Encoding', 'kubeblog req/s', 'plain Node req/s', 'kubeblog / plain Node'],
+      plainNode.map((c) => ['no request logs', c.encoding, c.kubeblog.rps, c.plainNode.rps, c.ratio]),
+    ),
+    '',
     table(
       ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', `RSS ${SETTLE_SECONDS} s later MB`, 'random / one post req/s: ratio (identity)', 'random / one post req/s: ratio (gzip, br)'],
       scales.map((s) => [
@@ -308,7 +378,7 @@ async function main(): Promise<void> {
       ]),
     ),
   ].join('\n');
-  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, comparisons, halfRate, logging, scales }, null, 2));
+  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, comparisons, halfRate, logging, plainNode, scales }, null, 2));
   await writeFile(path.join(WORK, 'latest.md'), report + '\n');
   process.stdout.write(report + '\n');
 }

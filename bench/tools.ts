@@ -156,6 +156,16 @@ http {
   return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
+/** bench/plain-node.js on the server core, answering with the recorded response in `recordingFile`. */
+export async function startPlainNode(recordingFile: string): Promise<Server> {
+  const port = await freePort();
+  const script = path.join(ROOT, 'dist/bench/plain-node.js');
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, script, recordingFile, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/`, 10_000);
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
 export interface WrkResult {
   rps: number;
   p50ms: number;
