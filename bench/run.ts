@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: kubeblog against nginx serving the same bytes, side by side in one run, then the cost
- * of observability, what kubeblog adds to plain Node, and the cost of large corpora. Every load is bounded in time; servers listen on 127.0.0.1.
+ * of observability, what kubeblog adds to plain Node, and the cost of large corpora. Every load is
+ * bounded in time; servers listen on 127.0.0.1.
  *
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
@@ -107,13 +108,17 @@ async function alternate(a: () => Promise<WrkResult>, b: () => Promise<WrkResult
   return { a: best(as), b: best(bs), ratio: hundredths(median(ratios)), rounds: ratios.map(hundredths) };
 }
 
+/** One load of a round: `pagePath` on `server` for ROUND_SECONDS. */
+function roundLoad(server: Server, pagePath: string, headers: Record<string, string>): () => Promise<WrkResult> {
+  return () => wrk(`${server.url}${pagePath}`, { seconds: ROUND_SECONDS, headers });
+}
+
 /** Each page in each encoding, kubeblog against nginx. */
 async function compare(blog: Server, nginx: Server, pages: typeof PAGES, label: string): Promise<Comparison[]> {
   const comparisons: Comparison[] = [];
   for (const page of pages) {
     for (const encoding of ENCODINGS) {
-      const load = (server: Server) => () => wrk(`${server.url}${page.path}`, { seconds: ROUND_SECONDS, headers: encoding.headers });
-      const turns = await alternate(load(blog), load(nginx));
+      const turns = await alternate(roundLoad(blog, page.path, encoding.headers), roundLoad(nginx, page.path, encoding.headers));
       comparisons.push({ page: page.name, encoding: encoding.name, kubeblog: turns.a, nginx: turns.b, ratio: turns.ratio, rounds: turns.rounds });
       log(`${page.name} (${encoding.name}, ${label}): kubeblog ${turns.a.rps} req/s, nginx ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
     }
@@ -168,8 +173,7 @@ async function againstPlainNode(blog: Server): Promise<PlainNodeComparison[]> {
     await wrk(`${plain.url}${pagePath}`, { seconds: 2 });
     const comparisons: PlainNodeComparison[] = [];
     for (const encoding of ENCODINGS) {
-      const load = (server: Server) => () => wrk(`${server.url}${pagePath}`, { seconds: ROUND_SECONDS, headers: encoding.headers });
-      const turns = await alternate(load(blog), load(plain));
+      const turns = await alternate(roundLoad(blog, pagePath, encoding.headers), roundLoad(plain, pagePath, encoding.headers));
       comparisons.push({ encoding: encoding.name, kubeblog: turns.a, plainNode: turns.b, ratio: turns.ratio, rounds: turns.rounds });
       log(`post page (${encoding.name}, no request logs): kubeblog ${turns.a.rps} req/s, plain Node ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
     }
@@ -288,7 +292,7 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
     const randomAgainstOne = (headers: Record<string, string>) =>
       alternate(
         () => wrk(blog.url, { seconds: ROUND_SECONDS, script, headers }),
-        () => wrk(`${blog.url}/posts/${slugs[0]}`, { seconds: ROUND_SECONDS, headers }),
+        roundLoad(blog, `/posts/${slugs[0]}`, headers),
       );
     const identity = await randomAgainstOne({});
     const gzip = await randomAgainstOne({ 'Accept-Encoding': 'gzip, br' });

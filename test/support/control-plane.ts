@@ -100,7 +100,6 @@ function repoRoot(): string {
   }
 }
 
-/** Runs scripts/ensure-envtest.sh (a no-op when the binaries are cached) and returns the directory it prints. */
 /** The chart's rules for the blog (get/list/watch on configmaps) in a Role bound to a ServiceAccount. */
 export async function grantConfigMapRead(kubeConfig: KubeConfig, namespace: string, serviceAccount: string): Promise<void> {
   const rbac = kubeConfig.makeApiClient(RbacAuthorizationV1Api);
@@ -118,6 +117,7 @@ export async function grantConfigMapRead(kubeConfig: KubeConfig, namespace: stri
   });
 }
 
+/** Runs scripts/ensure-envtest.sh (a no-op when the binaries are cached) and returns the directory it prints. */
 export async function ensureEnvtestBinaries(): Promise<string> {
   const fromEnv = process.env.KUBEBLOG_ENVTEST_BIN;
   if (fromEnv) return resolve(fromEnv);
