@@ -19,10 +19,11 @@ const IDENTITY_SHARE = 1 / 8;
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 
-/** Where a page keeps the copies it can make again: uncompressed bodies, for as long as there is room. */
+/** Where a page keeps the copies it can make again: uncompressed bodies of the pages read often. */
 export interface PageMemory {
   identityOf(page: RenderedPage): Buffer | undefined;
-  keepIdentity(page: RenderedPage, body: Buffer): void;
+  /** An uncompressed body was just made; the memory decides whether it is worth keeping. */
+  offerIdentity(page: RenderedPage, body: Buffer): void;
   /** A page now holds more bytes than when it was stored. */
   grew(page: RenderedPage): void;
 }
@@ -53,8 +54,8 @@ function gunzip(member: Buffer): Buffer {
 /**
  * One rendered response, kept for one content version. A compressible page is held gzip-compressed only
  * (about a third of its size; every browser and proxy accepts gzip): clients that send no
- * Accept-Encoding get it inflated, which takes ~20 µs, and a page memory keeps recent uncompressed
- * copies. Brotli is made only for a client that accepts brotli but not gzip, and then kept.
+ * Accept-Encoding get it inflated, which takes ~20 µs, and a page memory keeps uncompressed copies of
+ * the pages they read often. Brotli is made only for a client that accepts brotli but not gzip, and then kept.
  */
 export class RenderedPage {
   readonly etag: string;
@@ -78,7 +79,7 @@ export class RenderedPage {
     this.etag = createHash('sha1').update(body).digest('base64url');
     this.compressible = body.length >= MIN_COMPRESS_BYTES;
     if (this.compressible) this.gzip = ownBytes(gzipSync(body, { level: 6 }));
-    if (this.compressible && memory) memory.keepIdentity(this, body);
+    if (this.compressible && memory) memory.offerIdentity(this, body);
     else this.identity = body;
   }
 
@@ -131,7 +132,7 @@ export class RenderedPage {
     let body = this.memory?.identityOf(this);
     if (!body) {
       body = gunzip(this.gzip as Buffer);
-      this.memory?.keepIdentity(this, body);
+      this.memory?.offerIdentity(this, body);
     }
     return body;
   }
@@ -140,20 +141,29 @@ export class RenderedPage {
 /**
  * Rendered pages, least recently used out first, bounded by entries and bytes so memory stays flat with
  * many posts. Entries of an older content version are never served. An eighth of the byte budget holds
- * uncompressed copies of the pages read most recently; a copy outlives its page only until it ages out.
+ * uncompressed copies of pages read uncompressed twice in a short while; a copy outlives its page only
+ * until it ages out.
+ *
+ * Keeping a copy at every read made reads spread over more pages than the copies fit churn: each copy
+ * lived long enough to reach the old generation and died there, and garbage collection halved the
+ * throughput on random pages. A page is admitted when it is read again while its first read is still
+ * remembered among the pages that would fill the copies' budget.
  */
 export class PageCache implements PageMemory {
   private readonly pages: LRUCache<string, RenderedPage>;
   private readonly keys = new WeakMap<RenderedPage, string>();
   private readonly identities: LRUCache<RenderedPage, Buffer>;
+  /** Pages made uncompressed once lately, weighed by the bytes their copies would take. */
+  private readonly readOnce: LRUCache<RenderedPage, true>;
 
   constructor(maxEntries: number, maxBytes: number) {
-    const identityBytes = Math.floor(maxBytes * IDENTITY_SHARE);
+    const identityBytes = Math.max(1, Math.floor(maxBytes * IDENTITY_SHARE));
     this.identities = new LRUCache<RenderedPage, Buffer>({
       max: maxEntries,
-      maxSize: Math.max(1, identityBytes),
+      maxSize: identityBytes,
       sizeCalculation: (body) => Math.max(1, body.length),
     });
+    this.readOnce = new LRUCache<RenderedPage, true>({ max: maxEntries, maxSize: identityBytes });
     this.pages = new LRUCache<string, RenderedPage>({
       max: maxEntries,
       maxSize: Math.max(1, maxBytes - identityBytes),
@@ -175,8 +185,9 @@ export class PageCache implements PageMemory {
     return this.identities.get(page);
   }
 
-  keepIdentity(page: RenderedPage, body: Buffer): void {
-    this.identities.set(page, body);
+  offerIdentity(page: RenderedPage, body: Buffer): void {
+    if (this.readOnce.delete(page)) this.identities.set(page, body);
+    else this.readOnce.set(page, true, { size: Math.max(1, body.length) });
   }
 
   grew(page: RenderedPage): void {
@@ -190,6 +201,7 @@ export class PageCache implements PageMemory {
   clear(): void {
     this.pages.clear();
     this.identities.clear();
+    this.readOnce.clear();
   }
 
   get size(): number {
