@@ -8,6 +8,8 @@ import type { Metrics } from '../ops/metrics.js';
 import type { HeaderList } from './app.js';
 import { pageKey } from './blog-routes.js';
 import type { Encoding, PageCache, RenderedPage } from './page-cache.js';
+
+const ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'br'];
 import { rememberingEncodingChooser } from './respond.js';
 import { originOf } from './site.js';
 
@@ -36,32 +38,39 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
   const usable = fixedOrigin !== undefined || config.trustProxy === false;
   const logLevel = config.requestLogLevel;
   const chooseEncoding = rememberingEncodingChooser();
-  const durations = new Map<string, ReturnType<typeof metrics.httpDuration.labels>>();
   // The headers pages of one kind share, as the flat list writeHead takes: validating and storing a dozen
   // headers one setHeader at a time was a tenth of the time of a request. Per page only the ETag and the
-  // length differ, so thousands of cached pages do not each carry a copy.
-  const shared = new Map<string, readonly string[]>();
+  // length differ, so thousands of cached pages do not each carry a copy. Keyed by strings the pages
+  // hold, whose hashes V8 keeps, rather than by a key built per request.
+  const shared = new Map<string, Map<string, (readonly string[])[]>>();
   const headersOf = (page: RenderedPage, encoding: Encoding, notModified: boolean): readonly string[] => {
-    const kind = `${page.contentType}|${page.cacheControl}|${page.compressible}|${encoding}|${notModified}`;
-    let list = shared.get(kind);
+    let byCacheControl = shared.get(page.contentType);
+    if (!byCacheControl) shared.set(page.contentType, (byCacheControl = new Map()));
+    let lists = byCacheControl.get(page.cacheControl);
+    if (!lists) byCacheControl.set(page.cacheControl, (lists = []));
+    const slot = (page.compressible ? 2 * ENCODINGS.length : 0) + ENCODINGS.indexOf(encoding) * 2 + (notModified ? 1 : 0);
+    let list = lists[slot];
     if (!list) {
       const built = securityHeaders.flat();
       if (!notModified) built.push('Content-Type', page.contentType);
       built.push('Cache-Control', page.cacheControl);
       if (page.compressible) built.push('Vary', 'Accept-Encoding');
       if (encoding !== 'identity') built.push('Content-Encoding', encoding);
-      list = built;
-      shared.set(kind, list);
+      list = lists[slot] = built;
     }
     return list;
   };
 
+  // Histogram children by route, then by status, negative for HEAD (the only other method served here).
+  const durations = new Map<string, Map<number, ReturnType<typeof metrics.httpDuration.labels>>>();
   const observe = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${route} ${status}`;
-    let child = durations.get(key);
+    let byRoute = durations.get(route);
+    if (!byRoute) durations.set(route, (byRoute = new Map()));
+    const key = method === 'GET' ? status : -status;
+    let child = byRoute.get(key);
     if (!child) {
       child = metrics.httpDuration.labels({ method, route, status_code: String(status) });
-      durations.set(key, child);
+      byRoute.set(key, child);
     }
     child.observe(seconds);
   };
