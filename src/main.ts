@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createBlog } from './blog.js';
 import { ConfigError, loadConfig } from './ops/config.js';
 import { createLogger } from './ops/logger.js';
-import { gracefulShutdown } from './ops/shutdown.js';
+import { drainableServer, gracefulShutdown } from './ops/shutdown.js';
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -49,13 +49,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const web = createServer(blog.webHandler);
+  const web = drainableServer(blog.webHandler);
   // Longer than the idle timeout of common load balancers, so they close first and never hit a closed socket.
-  web.keepAliveTimeout = 65_000;
-  web.headersTimeout = 66_000;
-  const ops = createServer(blog.opsApp);
-  await listen(web, config.port, config.host);
-  await listen(ops, config.metricsPort, config.host);
+  web.server.keepAliveTimeout = 65_000;
+  web.server.headersTimeout = 66_000;
+  const ops = drainableServer(blog.opsApp);
+  await listen(web.server, config.port, config.host);
+  await listen(ops.server, config.metricsPort, config.host);
   logger.info(
     { port: config.port, metricsPort: config.metricsPort, host: config.host, basePath: config.basePath, posts: blog.store.catalog().posts.length },
     `kubeblog listening on http://${config.host}:${config.port}${config.basePath}/`,
