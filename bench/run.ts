@@ -147,20 +147,23 @@ function recordResponse(url: string, headers: Record<string, string>): Promise<R
   });
 }
 
-/** kubeblog against plain Node on the post page, both without request logs. */
+/** kubeblog against plain Node, and plain Node against nginx, on the post page, none logging. */
 interface PlainNodeComparison {
   encoding: string;
   kubeblog: WrkResult;
   plainNode: WrkResult;
   ratio: number;
   rounds: number[];
+  nginx: WrkResult;
+  /** Plain Node / nginx: the ceiling kubeblog's ratio to nginx can reach with its headers. */
+  plainToNginx: number;
 }
 
 /**
- * kubeblog against bench/plain-node.js answering with kubeblog's own post page (bytes and headers):
- * how much of the distance to nginx is Node's and how much is kubeblog's.
+ * bench/plain-node.js answering with kubeblog's own post page (bytes and headers) against kubeblog and
+ * against nginx: how much of the distance to nginx is Node's and how much is kubeblog's.
  */
-async function againstPlainNode(blog: Server): Promise<PlainNodeComparison[]> {
+async function againstPlainNode(blog: Server, nginx: Server): Promise<PlainNodeComparison[]> {
   const pagePath = PAGES[0]?.path ?? '/';
   const recording: Recording = {
     identity: await recordResponse(`${blog.url}${pagePath}`, {}),
@@ -174,8 +177,10 @@ async function againstPlainNode(blog: Server): Promise<PlainNodeComparison[]> {
     const comparisons: PlainNodeComparison[] = [];
     for (const encoding of ENCODINGS) {
       const turns = await alternate(roundLoad(blog, pagePath, encoding.headers), roundLoad(plain, pagePath, encoding.headers));
-      comparisons.push({ encoding: encoding.name, kubeblog: turns.a, plainNode: turns.b, ratio: turns.ratio, rounds: turns.rounds });
+      const ceiling = await alternate(roundLoad(plain, pagePath, encoding.headers), roundLoad(nginx, pagePath, encoding.headers));
+      comparisons.push({ encoding: encoding.name, kubeblog: turns.a, plainNode: turns.b, ratio: turns.ratio, rounds: turns.rounds, nginx: ceiling.b, plainToNginx: ceiling.ratio });
       log(`post page (${encoding.name}, no request logs): kubeblog ${turns.a.rps} req/s, plain Node ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
+      log(`post page (${encoding.name}, no request logs): plain Node ${ceiling.a.rps} req/s, nginx ${ceiling.b.rps} req/s, ratio ${ceiling.ratio} (rounds ${ceiling.rounds.join(' ')})`);
     }
     return comparisons;
   } finally {
@@ -332,7 +337,7 @@ async function main(): Promise<void> {
   });
   const { unlogged, plainNode } = await withBoth(false, async (blog, nginx) => ({
     unlogged: await compare(blog, nginx, PAGES.slice(0, 1), 'request logs off'),
-    plainNode: await againstPlainNode(blog),
+    plainNode: await againstPlainNode(blog, nginx),
   }));
   const logging = [
     ...comparisons.filter((c) => c.page === PAGES[0]?.name).map((c) => ({ requestLogs: 'on', ...c })),
@@ -360,11 +365,11 @@ async function main(): Promise<void> {
       logging.map((l) => [`request logs ${l.requestLogs}`, l.encoding, l.kubeblog.rps, l.nginx.rps, l.ratio]),
     ),
     '',
-    "kubeblog against plain Node `http` answering with kubeblog's own post page (bytes and headers), neither logging: what kubeblog adds to Node.",
+    "Plain Node `http` answering with kubeblog's own post page (bytes and headers), against kubeblog (what kubeblog adds to Node) and against nginx (the ceiling for Node with kubeblog's headers), none logging.",
     '',
     table(
-      ['post page', 'Accept-Encoding', 'kubeblog req/s', 'plain Node req/s', 'kubeblog / plain Node'],
-      plainNode.map((c) => ['no request logs', c.encoding, c.kubeblog.rps, c.plainNode.rps, c.ratio]),
+      ['post page', 'Accept-Encoding', 'kubeblog req/s', 'plain Node req/s', 'nginx req/s', 'kubeblog / plain Node', 'plain Node / nginx'],
+      plainNode.map((c) => ['no request logs', c.encoding, c.kubeblog.rps, c.plainNode.rps, c.nginx.rps, c.ratio, c.plainToNginx]),
     ),
     '',
     table(
