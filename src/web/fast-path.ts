@@ -8,10 +8,10 @@ import type { Metrics } from '../ops/metrics.js';
 import type { HeaderList } from './app.js';
 import { pageKey } from './blog-routes.js';
 import type { Encoding, PageCache, RenderedPage } from './page-cache.js';
-
-const ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'br'];
 import { rememberingEncodingChooser } from './respond.js';
 import { originOf } from './site.js';
+
+const ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'br'];
 
 export interface FastPathDeps {
   config: Config;

@@ -55,7 +55,8 @@ function gunzip(member: Buffer): Buffer {
  * One rendered response, kept for one content version. A compressible page is held gzip-compressed only
  * (about a third of its size; every browser and proxy accepts gzip): clients that send no
  * Accept-Encoding get it inflated, which takes ~20 µs, and a page memory keeps uncompressed copies of
- * the pages they read often. Brotli is made only for a client that accepts brotli but not gzip, and then kept.
+ * the pages they read often. Brotli is made only for a client that accepts brotli but not gzip, and
+ * then kept.
  */
 export class RenderedPage {
   readonly etag: string;
@@ -153,8 +154,11 @@ export class PageCache implements PageMemory {
   private readonly pages: LRUCache<string, RenderedPage>;
   private readonly keys = new WeakMap<RenderedPage, string>();
   private readonly identities: LRUCache<RenderedPage, Buffer>;
-  /** Pages made uncompressed once lately, weighed by the bytes their copies would take. */
-  private readonly readOnce: LRUCache<RenderedPage, true>;
+  /**
+   * ETags of pages made uncompressed once lately, weighed by the bytes their copies would take: the
+   * ETag, not the page, so a page the cache has dropped is not held here.
+   */
+  private readonly readOnce: LRUCache<string, true>;
 
   constructor(maxEntries: number, maxBytes: number) {
     const identityBytes = Math.max(1, Math.floor(maxBytes * IDENTITY_SHARE));
@@ -163,7 +167,7 @@ export class PageCache implements PageMemory {
       maxSize: identityBytes,
       sizeCalculation: (body) => Math.max(1, body.length),
     });
-    this.readOnce = new LRUCache<RenderedPage, true>({ max: maxEntries, maxSize: identityBytes });
+    this.readOnce = new LRUCache<string, true>({ max: maxEntries, maxSize: identityBytes });
     this.pages = new LRUCache<string, RenderedPage>({
       max: maxEntries,
       maxSize: Math.max(1, maxBytes - identityBytes),
@@ -186,8 +190,8 @@ export class PageCache implements PageMemory {
   }
 
   offerIdentity(page: RenderedPage, body: Buffer): void {
-    if (this.readOnce.delete(page)) this.identities.set(page, body);
-    else this.readOnce.set(page, true, { size: Math.max(1, body.length) });
+    if (this.readOnce.delete(page.etag)) this.identities.set(page, body);
+    else this.readOnce.set(page.etag, true, { size: Math.max(1, body.length) });
   }
 
   grew(page: RenderedPage): void {
