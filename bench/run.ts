@@ -22,7 +22,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 2);
 /** Idle time after a full pass before memory is read again: V8 shrinks its heap some 30 s after a load. */
 const SETTLE_SECONDS = 60;
-/** Starts a scale run times, for the median time to ready. */
+/** How many times a scale run starts kubeblog; the median time to ready is the figure. */
 const STARTS = 3;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
