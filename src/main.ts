@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   );
 
   const shutdown = gracefulShutdown({
-    servers: [web, ops],
+    connections: [web.connections, ops.connections],
     health: blog.health,
     logger,
     delaySeconds: config.shutdownDelaySeconds,

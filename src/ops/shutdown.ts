@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Health } from './health.js';
 
 export interface ShutdownOptions {
-  servers: DrainableServer[];
+  /** The trackers of the servers to drain (see drainableServer). */
+  connections: ConnectionTracker[];
   health: Health;
   logger: Logger;
   delaySeconds: number;
@@ -104,8 +105,7 @@ export function drainableServer(handler: RequestListener): DrainableServer {
  * timeout and exits 0. A second signal exits at once.
  */
 export function gracefulShutdown(options: ShutdownOptions): (signal: string) => void {
-  const { servers, health, logger } = options;
-  const trackers = servers.map((drainable) => drainable.connections);
+  const { connections: trackers, health, logger } = options;
   let started = false;
   return (signal) => {
     if (started) {

@@ -27,7 +27,7 @@ describe('RenderedPage in a PageCache', () => {
     expect(page.encodedBody('br')).toBeUndefined();
   });
 
-  it('keeps an uncompressed copy of a page read uncompressed twice, not of one read once', () => {
+  it('keeps an uncompressed copy only once a page has been made uncompressed twice: rendered, then read', () => {
     const cache = new PageCache(100, 10 * 1024 * 1024);
     const page = renderedPage(cache, 1);
     cache.set('/p', page);
