@@ -8,6 +8,7 @@ import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { PostsFolder } from '../support/posts.js';
+import { startBlogProcess } from '../support/process.js';
 import { promtoolCheckMetrics } from '../support/prometheus.js';
 import {
   TcpProxy,
@@ -350,5 +351,31 @@ describe('resilience', () => {
     await expect(startKubeBlog({ CONTENT_SOURCES: 'kubernetes', KUBECONFIG: missing })).rejects.toThrow(
       `CONTENT_SOURCES includes kubernetes, but KUBECONFIG names ${missing}, which does not exist`,
     );
+  });
+});
+
+describe('the entry point, as `npm start` and the image run it', () => {
+  it('loads the Kubernetes client on demand and serves posts from ConfigMaps next to the posts folder', async () => {
+    const ns = 'process';
+    await createNamespace(core, ns);
+    await core.createNamespacedConfigMap({ namespace: ns, body: postConfigMap('from-api', { '2024-06-01-from-api.md': postText('Post from the API') }) });
+    const folder = await PostsFolder.create({ '2024-06-02-from-folder.md': postText('Post from the folder') });
+    const proc = await startBlogProcess({
+      CONTENT_SOURCES: 'directory,kubernetes',
+      POSTS_DIR: folder.dir,
+      KUBECONFIG: cp.kubeconfigPath,
+      KUBE_NAMESPACE: ns,
+      SHUTDOWN_DELAY_SECONDS: '0',
+    });
+    try {
+      expect((await get(`${proc.url}/posts/from-api`)).body).toContain('Post from the API');
+      expect((await get(`${proc.url}/posts/from-folder`)).body).toContain('Post from the folder');
+      await core.createNamespacedConfigMap({ namespace: ns, body: postConfigMap('later', { '2024-06-03-later.md': postText('Post added later') }) });
+      await waitForPage(`${proc.url}/posts/later`, 200, 'Post added later');
+    } finally {
+      proc.child.kill('SIGTERM');
+      expect((await proc.exited).code).toBe(0);
+      await folder.remove();
+    }
   });
 });
