@@ -32,6 +32,5 @@ await build({
   ],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as kubeblogCreateRequire } from 'node:module'; const require = kubeblogCreateRequire(import.meta.url);" },
-  keepNames: true,
   logLevel: 'warning',
 });
