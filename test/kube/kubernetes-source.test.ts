@@ -355,7 +355,7 @@ describe('resilience', () => {
 });
 
 describe('the entry point, as `npm start` and the image run it', () => {
-  it('loads the Kubernetes client on demand and serves posts from ConfigMaps next to the posts folder', async () => {
+  it('with kubernetes in CONTENT_SOURCES, loads the Kubernetes client and serves posts from ConfigMaps next to the posts folder', async () => {
     const ns = 'process';
     await createNamespace(core, ns);
     await core.createNamespacedConfigMap({ namespace: ns, body: postConfigMap('from-api', { '2024-06-01-from-api.md': postText('Post from the API') }) });
