@@ -2,8 +2,8 @@ import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync,
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { parsePost, postBody } from './parse.js';
-import { type Post, PostError, isPostCandidate } from './post.js';
+import { countWords, parsePost, postBody } from './parse.js';
+import { type Post, PostError, countedOnce, isPostCandidate } from './post.js';
 import type { ContentStore } from './store.js';
 
 export interface DirectorySourceOptions {
@@ -193,11 +193,12 @@ export class DirectorySource {
  * that keep the whole file text alive.
  */
 function withBodyFromDisk(post: Post, file: string): Post {
-  const { body: _inMemory, ...rest } = post;
+  const { body: _inMemory, wordCount: _fromMemory, ...rest } = post;
   const compact = structuredClone(rest);
-  // The closure keeps the origin alone: capturing `compact` would keep a second copy of every post.
+  // The closures keep the origin alone: capturing `compact` would keep a second copy of every post.
   const { origin } = compact;
-  return { ...compact, body: () => postBody(origin, readFileSync(file)) };
+  const body = () => postBody(origin, readFileSync(file));
+  return { ...compact, body, wordCount: countedOnce(() => countWords(body())) };
 }
 
 function identity(info: { dev: number; ino: number; size: number; mtimeMs: number }): string {

@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { fileNameDate, parseJekyllDate } from './dates.js';
-import { type Post, PostError, parsePostFileName } from './post.js';
+import { type Post, PostError, countedOnce, parsePostFileName } from './post.js';
 
 export interface ParseOptions {
   /** IANA zone for dates without an offset (Jekyll's `timezone`). */
@@ -115,7 +115,7 @@ export function bodyExcerpt(body: string): string {
   return '';
 }
 
-/** Runs of non-space characters; a plain loop, as this runs for every post at start-up. */
+/** Runs of non-space characters; a plain loop, faster here than a regular expression. */
 export function countWords(text: string): number {
   let words = 0;
   let inWord = false;
@@ -175,7 +175,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     permalink,
     image,
     body: () => body,
-    wordCount: countWords(body),
+    wordCount: countedOnce(() => countWords(body)),
     frontMatter: fm,
   };
 }

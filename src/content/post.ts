@@ -23,7 +23,11 @@ export interface Post {
    * and read them when a page is rendered: with thousands of posts they are most of the memory.
    */
   readonly body: () => string;
-  readonly wordCount: number;
+  /**
+   * Words in the body, counted the first time they are asked for: counting needs the whole body, and
+   * only rendered pages show it, so start-up with thousands of posts does not pay for it.
+   */
+  readonly wordCount: () => number;
   /** Every front matter key, including the ones kubeblog does not interpret. */
   readonly frontMatter: Readonly<Record<string, unknown>>;
 }
@@ -50,4 +54,10 @@ export function parsePostFileName(fileName: string): { year: number; month: numb
   if (!match) return undefined;
   const [, y, m, d, slug] = match as unknown as [string, string, string, string, string];
   return { year: Number(y), month: Number(m), day: Number(d), slug, stem: fileName.replace(/\.(md|markdown)$/i, '') };
+}
+
+/** `count`, called at most once: the first answer is kept. */
+export function countedOnce(count: () => number): () => number {
+  let counted: number | undefined;
+  return () => (counted ??= count());
 }

@@ -47,7 +47,7 @@ function imageUrl(image: string | undefined, base: string): string | undefined {
 }
 
 export function readingMinutes(post: Post): number {
-  return Math.max(1, Math.round(post.wordCount / WORDS_PER_MINUTE));
+  return Math.max(1, Math.round(post.wordCount() / WORDS_PER_MINUTE));
 }
 
 /** A page of a list: 1-based; undefined when the page does not exist. */
@@ -108,7 +108,7 @@ export class Theme {
       mainEntityOfPage: { '@type': 'WebPage', '@id': url },
       url,
       keywords: post.tags.join(', ') || undefined,
-      wordCount: post.wordCount,
+      wordCount: post.wordCount(),
       author: author ? { '@type': 'Person', name: author } : undefined,
       publisher: { '@type': 'Organization', name: site.title },
       image,

@@ -88,6 +88,21 @@ describe('watching a posts folder', () => {
     await request(running.url).get('/posts/two').expect(404);
   });
 
+  it('shows reading time and word count from the post file, and the new ones after an edit', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const file = path.join(root, '2020-01-01-long.md');
+    await writeFile(file, post({ title: 'Long' }, 'word '.repeat(1100)));
+    running = await startTestBlog({ POSTS_DIR: root });
+    await request(running.url).get('/').expect(200).expect(/5 min read/);
+    await request(running.url).get('/posts/long').expect(200).expect(/5 min read/).expect(/"wordCount":1100[,}]/);
+
+    const changed = nextReload(running.blog.store);
+    await writeFile(file, post({ title: 'Long' }, 'word '.repeat(2200)));
+    await changed;
+    await request(running.url).get('/').expect(200).expect(/10 min read/);
+    await request(running.url).get('/posts/long').expect(200).expect(/10 min read/).expect(/"wordCount":2200[,}]/);
+  });
+
   it('skips a post broken by an edit, and keeps the last good set when the folder vanishes', async () => {
     root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
     const dir = path.join(root, 'posts');
