@@ -3,7 +3,7 @@ import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { countWords, parsePost, postBody } from './parse.js';
-import { type Post, PostError, countedOnce, isPostCandidate } from './post.js';
+import { type Post, PostError, isPostCandidate } from './post.js';
 import type { ContentStore } from './store.js';
 
 export interface DirectorySourceOptions {
@@ -197,8 +197,14 @@ function withBodyFromDisk(post: Post, file: string): Post {
   const compact = structuredClone(rest);
   // The closures keep the origin alone: capturing `compact` would keep a second copy of every post.
   const { origin } = compact;
-  const body = () => postBody(origin, readFileSync(file));
-  return { ...compact, body, wordCount: countedOnce(() => countWords(body())) };
+  // The first read of the body also counts its words, so a page that shows both reads the file once.
+  let words: number | undefined;
+  const read = () => {
+    const text = postBody(origin, readFileSync(file));
+    words ??= countWords(text);
+    return { text, words };
+  };
+  return { ...compact, body: () => read().text, wordCount: () => words ?? read().words };
 }
 
 function identity(info: { dev: number; ino: number; size: number; mtimeMs: number }): string {

@@ -93,6 +93,8 @@ export class Theme {
   }
 
   postPage(post: Post, catalog: Catalog, site: SiteContext): string {
+    // First: a source that reads the body from disk counts its words on that read, for the head and meta.
+    const content = this.postHtml(post, catalog, site);
     const url = absolute(site, paths.post(post.slug));
     const description = post.description ?? this.excerptText(post, catalog, site);
     const { newer, older } = catalog.neighbours(post.slug);
@@ -134,7 +136,7 @@ export class Theme {
           <h1 class="p-name">${post.title}</h1>
           ${this.meta(post, site)}
         </header>
-        <div class="post-content e-content">${raw(this.postHtml(post, catalog, site))}</div>
+        <div class="post-content e-content">${raw(content)}</div>
         ${this.tagList(post, site)}
       </article>
       <nav class="post-nav" aria-label="More posts">

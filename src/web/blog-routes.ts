@@ -151,13 +151,15 @@ export function blogRouter(deps: BlogRouteDeps): Router {
     page('api', (req, catalog, site) => {
       const post = catalog.post(String(req.params.slug));
       if (!post) return undefined;
+      // The HTML first: reading the body counts its words too.
+      const postHtml = theme.postHtml(post, catalog, site);
       const body = {
         ...summary(post, catalog, site),
         description: post.description ?? null,
         author: post.author ?? null,
         categories: post.categories,
         readingMinutes: readingMinutes(post),
-        html: theme.postHtml(post, catalog, site),
+        html: postHtml,
       };
       return { body: JSON.stringify(body), contentType: JSON_TYPE };
     }),
