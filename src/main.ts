@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createBlog } from './blog.js';
 import { ConfigError, loadConfig } from './ops/config.js';
-import { createLogger } from './ops/logger.js';
+import { createLogger, stdoutDestination } from './ops/logger.js';
 import { drainableServer, gracefulShutdown } from './ops/shutdown.js';
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, stdoutDestination());
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, `uncaught exception: ${error.message}`);
     process.exit(1);
