@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createLogger, TurnBatchedDestination } from '../../src/ops/logger.js';
+import { createLogger, isoTimeOncePerMillisecond, TurnBatchedDestination } from '../../src/ops/logger.js';
 
 const LOGGER_MODULE = new URL('../../src/ops/logger.js', import.meta.url).href;
 
@@ -31,5 +31,14 @@ process.exit(1);`;
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ level: 'error', msg: 'last words' });
+  });
+
+  it('stamps each line with the ISO time of its millisecond', () => {
+    let clock = Date.UTC(2017, 11, 15, 9, 30, 0, 123);
+    const time = isoTimeOncePerMillisecond(() => clock);
+    expect(time()).toBe(',"time":"2017-12-15T09:30:00.123Z"');
+    expect(time()).toBe(',"time":"2017-12-15T09:30:00.123Z"');
+    clock += 1;
+    expect(time()).toBe(',"time":"2017-12-15T09:30:00.124Z"');
   });
 });
