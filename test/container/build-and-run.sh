@@ -37,7 +37,7 @@ FAILED=0
 
 declare -A S=(
   [standin]="" [standin_seconds]="" [build_seconds]="" [image_size_bytes]="" [image_size]=""
-  [readyz_status]="" [post_status]="" [post_title]="" [version_revision]="" [uid]="" [gid]=""
+  [readyz_status]="" [post_status]="" [post_title]="" [version_revision]="" [node_version]="" [uid]="" [gid]=""
   [cap_eff]="" [no_new_privs]="" [pid1_cmdline]="" [readyz_during_shutdown]="" [post_during_shutdown]=""
   [stop_seconds]="" [exit_code]="" [log_lines]="" [log_non_json_lines]=""
 )
@@ -250,6 +250,11 @@ S[version_revision]="$(node -p 'JSON.parse(require("fs").readFileSync(process.ar
 version_version="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).version' "$WORK/version.json" 2>/dev/null || true)"
 [ "$status" = 200 ] && [ "${S[version_revision]}" = "$REVISION" ] && [ "$version_version" = "$VERSION" ] && ok=true || ok=false
 check version "$ok" "GET /version: $status $(head -c 300 "$WORK/version.json" 2>/dev/null)"
+# The Node the container runs is the one its Dockerfile names (the stand-in base image included).
+S[node_version]="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).nodejs' "$WORK/version.json" 2>/dev/null || true)"
+named_node="$("$(bash "$REPO/scripts/ensure-image-node.sh" "$REPO/Dockerfile")" --version 2>/dev/null || true)"
+[ -n "$named_node" ] && [ "${S[node_version]}" = "$named_node" ] && ok=true || ok=false
+check node_version "$ok" "the container runs Node ${S[node_version]}; the Dockerfile names ${named_node:-no exact version}"
 
 status="$(http_status "$MBASE/metrics" "$WORK/metrics.txt")"
 build_info="$(grep -E '^[a-z_]*build_info\{' "$WORK/metrics.txt" 2>/dev/null | head -n1)"

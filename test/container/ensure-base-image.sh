@@ -8,9 +8,11 @@
 # local stand-in is made under the exact name the FROM uses:
 #   - a `debootstrap --variant=minbase bookworm` root (from the Debian mirror this
 #     machine's apt uses, through apt's proxy if it has one), trimmed like a slim image;
-#   - this machine's Node binary at /usr/local/bin/node (plus any shared library the
-#     root lacks), npm (and corepack) under /usr/local/lib/node_modules, and a
-#     docker-entrypoint.sh, laid out as in the official node image;
+#   - the official Linux build of the Node version the FROM names, from the npm
+#     registry (scripts/ensure-image-node.sh), at /usr/local/bin/node (plus any
+#     shared library the root lacks); this machine's npm (and corepack) under
+#     /usr/local/lib/node_modules, and a docker-entrypoint.sh, laid out as in the
+#     official node image;
 #   - the `node` user and group with uid/gid 1000;
 #   - this machine's CA bundle and extra CA certificates, with a global npmrc
 #     (/usr/local/etc/npmrc: cafile=...) so that `npm ci` in a RUN step trusts the
@@ -22,8 +24,8 @@
 # it (import from the tarball when storage was wiped). A real image of that name
 # (without our label) is always used as is.
 #
-# The stand-in runs this machine's Node (20.x) under the node:24 name: the app must
-# run on both, which is exactly what this checks for Node 20.
+# So the image test runs the image's Node (24), while the rest of the suite runs this
+# machine's (20): the app is checked on both.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -135,10 +137,10 @@ write_ca_bundle() {
   fi
 }
 
-NODE_BIN="$(readlink -f "$(command -v node)")" || kb_die "no node on this machine"
+NODE_BIN="$(bash "$REPO/scripts/ensure-image-node.sh" "$DOCKERFILE")" || kb_die "cannot get the Node version $DOCKERFILE names"
 NPM_DIR="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)" || kb_die "no npm on this machine"
 [ "$(node -p "require('$NPM_DIR/package.json').name" 2>/dev/null)" = npm ] || kb_die "cannot find npm's package directory (got $NPM_DIR)"
-NODE_VERSION="$(node --version)"
+NODE_VERSION="$("$NODE_BIN" --version)"
 NPM_VERSION="$(node -p "require('$NPM_DIR/package.json').version")"
 MIRROR="$(debian_mirror)"
 CA_BUNDLE="$STANDIN_DIR/ca-bundle.pem"
@@ -243,7 +245,7 @@ ensure_base() {
     --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["node"]' \
     --change "LABEL dev.kubeblog.standin-key=$KEY" \
-    --change "LABEL dev.kubeblog.standin=\"local stand-in for $from: debootstrap bookworm minbase + this machine's Node $NODE_VERSION\"" \
+    --change "LABEL dev.kubeblog.standin=\"local stand-in for $from: debootstrap bookworm minbase + Node $NODE_VERSION\"" \
     --message "kubeblog stand-in for $from" \
     "$tar" "$name" >/dev/null
   podman image exists "$name" || kb_die "import of $name failed"

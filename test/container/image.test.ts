@@ -28,6 +28,7 @@ interface Summary {
   post_status: number | null;
   post_title: string | null;
   version_revision: string | null;
+  node_version: string | null;
   uid: number | null;
   gid: number | null;
   cap_eff: string | null;
@@ -177,6 +178,13 @@ describe('container image (Dockerfile built with buildah, run with podman)', () 
     expect(summary.version_revision).toBe(revision);
     expectCheck('version');
     expectCheck('metrics_build_info');
+  });
+
+  it('runs the Node version its Dockerfile names', () => {
+    const named = /^FROM\s+node:(\d+\.\d+\.\d+)/im.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1];
+    expect(named).toBeDefined();
+    expect(summary.node_version).toBe(`v${named}`);
+    expectCheck('node_version');
   });
 
   it('runs node itself as PID 1 with uid/gid 1000, no capabilities, no new privileges, on a read-only root', () => {
