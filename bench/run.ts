@@ -6,6 +6,9 @@
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
  * 1000,10000,100000).
+ *
+ * The servers under test run on the Node that runs this file: `npm run bench` uses this machine's (as
+ * `npm start` does), `npm run bench:image-node` the container image's.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -366,7 +369,7 @@ async function main(): Promise<void> {
   for (const run of await scaleRuns(SCALES)) scales.push(await scale(run.posts, run.limit));
 
   const report = [
-    `kubeblog benchmark, ${startedAt}, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s, server on core 0, wrk on core 1`,
+    `kubeblog benchmark, ${startedAt}, Node ${process.version}, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s, server on core 0, wrk on core 1`,
     '',
     'Both servers log each request, as each does by default (kubeblog at `info`, nginx its access log); kubeblog with metrics, ETags and security headers.',
     '',
@@ -406,7 +409,7 @@ async function main(): Promise<void> {
       ]),
     ),
   ].join('\n');
-  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, comparisons, halfRate, logging, plainNode, scales }, null, 2));
+  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, node: process.version, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, comparisons, halfRate, logging, plainNode, scales }, null, 2));
   await writeFile(path.join(WORK, 'latest.md'), report + '\n');
   process.stdout.write(report + '\n');
 }
