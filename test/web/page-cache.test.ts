@@ -67,6 +67,15 @@ describe('RenderedPage in a PageCache', () => {
     expect(cache.bytes).toBe(before + first.length);
   });
 
+  it('gives each page its own brotli bytes when many are asked for at once (they are made in turn)', async () => {
+    const cache = new PageCache(100, 10 * 1024 * 1024);
+    const pages = Array.from({ length: 32 }, (_, seed) => renderedPage(cache, seed));
+    pages.forEach((page, i) => cache.set(`/p${i}`, page));
+    const bodies = await Promise.all(pages.map((page) => page.brotliBody()));
+    bodies.forEach((body, seed) => expect(brotliDecompressSync(body).equals(pageBody(seed))).toBe(true));
+    pages.forEach((page, seed) => expect(page.encodedBody('br')).toBe(bodies[seed]));
+  });
+
   it('evicts the least recently used pages when a page grows past the budget', async () => {
     // Random bytes do not compress: each page holds ~4 KB of gzip; the page budget fits three of them.
     const cache = new PageCache(100, 16 * 1024);
