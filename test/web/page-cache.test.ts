@@ -67,7 +67,7 @@ describe('RenderedPage in a PageCache', () => {
     expect(cache.bytes).toBe(before + first.length);
   });
 
-  it('gives each page its own brotli bytes when many are asked for at once (they are made in turn)', async () => {
+  it('gives each page its own brotli bytes when many are asked for at once', async () => {
     const cache = new PageCache(100, 10 * 1024 * 1024);
     const pages = Array.from({ length: 32 }, (_, seed) => renderedPage(cache, seed));
     pages.forEach((page, i) => cache.set(`/p${i}`, page));
