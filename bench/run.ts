@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
 import { load as parseYaml } from 'js-yaml';
 import type { RecordedResponse, Recording } from './plain-node.js';
-import { ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, wrk, wrkAtRate } from './tools.js';
+import { type CgroupPressure, ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, wrk, wrkAtRate } from './tools.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -212,10 +212,21 @@ interface ScaleRow {
   rssAfterFullPassMb: number;
   /** A minute later, without requests: what the process keeps once V8's memory reducer has run. */
   rssSettledMb: number;
-  random: { identity: number; gzip: number };
-  single: { identity: number; gzip: number };
+  /** By what clients accept: nothing, `gzip, br` (a browser), `br` only (kubeblog makes brotli on first request). */
+  random: ByAcceptEncoding;
+  single: ByAcceptEncoding;
   /** The median of the alternating rounds' ratios, random / one. */
-  randomToOne: { identity: number; gzip: number };
+  randomToOne: ByAcceptEncoding;
+  /** After the random runs, brotli made for most pages: the most a pod of this corpus holds. */
+  rssAfterRandomMb: number;
+  /** The memory cgroup's peak and how often it reached its limit (kernel reclaim, or an OOM kill at worst). */
+  cgroup: CgroupPressure | undefined;
+}
+
+interface ByAcceptEncoding {
+  identity: number;
+  gzip: number;
+  br: number;
 }
 
 /** `256Mi`, `1Gi` -> bytes. */
@@ -323,9 +334,10 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
       );
     const identity = await randomAgainstOne({});
     const gzip = await randomAgainstOne({ 'Accept-Encoding': 'gzip, br' });
-    const random = { identity: identity.a.rps, gzip: gzip.a.rps };
-    const single = { identity: identity.b.rps, gzip: gzip.b.rps };
-    const randomToOne = { identity: identity.ratio, gzip: gzip.ratio };
+    const br = await randomAgainstOne({ 'Accept-Encoding': 'br' });
+    const random = { identity: identity.a.rps, gzip: gzip.a.rps, br: br.a.rps };
+    const single = { identity: identity.b.rps, gzip: gzip.b.rps, br: br.b.rps };
+    const randomToOne = { identity: identity.ratio, gzip: gzip.ratio, br: br.ratio };
     const row: ScaleRow = {
       posts: count,
       memoryLimit: cgroup ? (limit as string) : 'none',
@@ -337,6 +349,8 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
       random,
       single,
       randomToOne,
+      rssAfterRandomMb: await rssMb(blog.pid),
+      cgroup: await cgroup?.pressure(),
     };
     log(`${count} posts: ${JSON.stringify(row)}`);
     return row;
@@ -395,7 +409,7 @@ async function main(): Promise<void> {
     ),
     '',
     table(
-      ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', `RSS ${SETTLE_SECONDS} s later MB`, 'random / one post req/s: ratio (identity)', 'random / one post req/s: ratio (gzip, br)'],
+      ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', `RSS ${SETTLE_SECONDS} s later MB`, 'RSS after the random runs MB', 'cgroup peak MB, limit reached'],
       scales.map((s) => [
         s.posts,
         s.memoryLimit,
@@ -404,8 +418,19 @@ async function main(): Promise<void> {
         s.fullPassSeconds,
         s.rssAfterFullPassMb,
         s.rssSettledMb,
-        `${s.random.identity} / ${s.single.identity}: ${s.randomToOne.identity}`,
-        `${s.random.gzip} / ${s.single.gzip}: ${s.randomToOne.gzip}`,
+        s.rssAfterRandomMb,
+        s.cgroup ? `${s.cgroup.peakMb ?? 'not recorded'}, ${s.cgroup.limitReached} times` : 'no cgroup',
+      ]),
+    ),
+    '',
+    'Random posts against one post of the same corpus, in turns (req/s: ratio), by what the client accepts; in this order, so the `br` rows include making brotli for pages first read then.',
+    '',
+    table(
+      ['posts', 'memory limit', 'no Accept-Encoding', '`gzip, br`', '`br` only'],
+      scales.map((s) => [
+        s.posts,
+        s.memoryLimit,
+        ...(['identity', 'gzip', 'br'] as const).map((e) => `${s.random[e]} / ${s.single[e]}: ${s.randomToOne[e]}`),
       ]),
     ),
   ].join('\n');

@@ -51,25 +51,58 @@ export interface MemoryCgroup {
   limitBytes: number;
   /** The file a process writes its pid into to join. */
   procsFile: string;
+  /** The most it has held (the process's memory and the page cache charged to it) and how often it reached its limit. */
+  pressure(): Promise<CgroupPressure>;
   remove(): Promise<void>;
 }
 
+export interface CgroupPressure {
+  /** Undefined where the kernel does not record a peak (cgroup v2 before Linux 5.19). */
+  peakMb: number | undefined;
+  limitReached: number;
+}
+
+async function readNumber(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : Number(text.trim());
+}
+
+const megabytes = (bytes: number | undefined) => (bytes === undefined ? undefined : Math.round(bytes / 1024 ** 2));
+
 export async function memoryCgroup(name: string, limitBytes: number): Promise<MemoryCgroup | undefined> {
-  const attempt = async (dir: string, limitFile: string, setup: () => Promise<void>) => {
+  const attempt = async (dir: string, limitFile: string, setup: () => Promise<void>, pressure: () => Promise<CgroupPressure>) => {
     await mkdir(dir, { recursive: true });
     await setup();
     await writeFile(path.join(dir, limitFile), String(limitBytes));
-    return { limitBytes, procsFile: path.join(dir, 'cgroup.procs'), remove: () => rmdir(dir).catch(() => undefined) };
+    return { limitBytes, procsFile: path.join(dir, 'cgroup.procs'), pressure, remove: () => rmdir(dir).catch(() => undefined) };
   };
   try {
     if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
-      return await attempt(`/sys/fs/cgroup/${name}`, 'memory.max', async () => {
-        await writeFile('/sys/fs/cgroup/cgroup.subtree_control', '+memory').catch(() => undefined);
-        await writeFile(`/sys/fs/cgroup/${name}/memory.swap.max`, '0').catch(() => undefined);
-      });
+      const dir = `/sys/fs/cgroup/${name}`;
+      return await attempt(
+        dir,
+        'memory.max',
+        async () => {
+          await writeFile('/sys/fs/cgroup/cgroup.subtree_control', '+memory').catch(() => undefined);
+          await writeFile(`${dir}/memory.swap.max`, '0').catch(() => undefined);
+        },
+        async () => ({
+          peakMb: megabytes(await readNumber(`${dir}/memory.peak`)),
+          limitReached: Number(/^max (\d+)$/m.exec(await readFile(`${dir}/memory.events`, 'utf8'))?.[1] ?? 0),
+        }),
+      );
     }
     if (existsSync('/sys/fs/cgroup/memory/cgroup.procs')) {
-      return await attempt(`/sys/fs/cgroup/memory/${name}`, 'memory.limit_in_bytes', async () => undefined);
+      const dir = `/sys/fs/cgroup/memory/${name}`;
+      return await attempt(
+        dir,
+        'memory.limit_in_bytes',
+        async () => undefined,
+        async () => ({
+          peakMb: megabytes(await readNumber(`${dir}/memory.max_usage_in_bytes`)),
+          limitReached: (await readNumber(`${dir}/memory.failcnt`)) ?? 0,
+        }),
+      );
     }
   } catch {
     // Not root, or cgroups are read-only here.
