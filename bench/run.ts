@@ -219,7 +219,7 @@ interface ScaleRow {
   single: ByAcceptEncoding;
   /** The median of the alternating rounds' ratios, random / one. */
   randomToOne: ByAcceptEncoding;
-  /** After the random runs and the brotli pass: the most a pod of this corpus holds. */
+  /** After the brotli pass and every random run, with every kind of copy made. */
   rssAtEndMb: number;
   /** The memory cgroup's peak and how often it reached its limit (kernel reclaim, or an OOM kill at worst). */
   cgroup: CgroupPressure | undefined;
