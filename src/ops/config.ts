@@ -40,6 +40,25 @@ export interface Config {
   kubeMaxConfigMapBytes: number;
   /** How long start-up waits for the first complete list of ConfigMaps; 0 waits for ever. */
   kubeSyncTimeoutSeconds: number;
+  /**
+   * Host[:port] values whose requests get absolute URLs of their own; any other Host is answered as the
+   * first of them. Only used while SITE_URL is unset. Lower case.
+   */
+  allowedHosts: string[];
+  /** A post file (or ConfigMap key) bigger than this is skipped. */
+  postMaxBytes: number;
+  /** Front matter bigger than this makes the post skipped. */
+  frontMatterMaxBytes: number;
+  /** Deepest nesting of block quotes and lists a post may have. */
+  markdownMaxNesting: number;
+  /** Liquid in one post may run this long before it is stopped. */
+  liquidRenderLimitMs: number;
+  /** Liquid in one post may allocate about this much (liquidjs's memoryLimit, in characters and items). */
+  liquidMemoryLimit: number;
+  /** Threads that render posts, off the event loop. */
+  renderThreads: number;
+  /** A post that takes longer than this to render is shown without its body, and logged. */
+  renderTimeoutMs: number;
 }
 
 /** A setting that cannot be used; the message names the variable and what it accepts. */
@@ -158,6 +177,26 @@ function language(raw: string | undefined, variable: string): string {
   } catch {
     throw new ConfigError(variable, `"${value}" is not a BCP 47 language tag such as en or de-DE`);
   }
+}
+
+const HOST_PORT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/;
+
+/**
+ * ALLOWED_HOSTS: the Host values (`blog.example.com`, `localhost:8080`) whose requests may shape absolute
+ * URLs. Unset, the blog allows the loopback names on its own port, which is what `npm start` is read at.
+ */
+function allowedHosts(env: Env, port: number): string[] {
+  const raw = nonEmpty(env.ALLOWED_HOSTS);
+  if (raw === undefined) return [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const bad = hosts.find((h) => !HOST_PORT.test(h));
+  if (hosts.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      'ALLOWED_HOSTS',
+      `"${bad ?? raw}" is not a host name or host:port; accepts a comma-separated list such as blog.example.com,www.example.com:8080`,
+    );
+  }
+  return [...new Set(hosts)];
 }
 
 function contentSources(env: Env): ContentSourceName[] {
@@ -299,5 +338,13 @@ export function loadConfig(env: Env = process.env): Config {
     kubeconfig: nonEmpty(env.KUBECONFIG),
     kubeMaxConfigMapBytes: integer(env, 'KUBE_MAX_CONFIGMAP_BYTES', 1048576, 1024, 1073741824),
     kubeSyncTimeoutSeconds: integer(env, 'KUBE_SYNC_TIMEOUT_SECONDS', 60, 0, 86400),
+    allowedHosts: allowedHosts(env, port),
+    postMaxBytes: integer(env, 'POST_MAX_BYTES', 1048576, 1024, 67108864),
+    frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', 65536, 256, 1048576),
+    markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
+    liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),
+    liquidMemoryLimit: integer(env, 'LIQUID_MEMORY_LIMIT', 10000000, 1000, 1000000000),
+    renderThreads: integer(env, 'RENDER_THREADS', 1, 1, 16),
+    renderTimeoutMs: integer(env, 'RENDER_TIMEOUT_MS', 2000, 100, 600000),
   };
 }
