@@ -8,9 +8,12 @@ import type { Config } from './ops/config.js';
 import { Health } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
 import { loadThemeAssets } from './rendering/assets.js';
-import { createLiquid } from './rendering/liquid.js';
-import { createMarkdown } from './rendering/markdown.js';
+import { type RenderLimits, createRenderEngines } from './rendering/engines.js';
+import type { FragmentResult } from './rendering/fragment.js';
 import { Theme } from './rendering/pages.js';
+import { PostRenderer } from './rendering/post-renderer.js';
+import { RenderPool } from './rendering/render-pool.js';
+import { renderWorkerScript } from './rendering/render-worker-script.js';
 import { createOpsApp, createWebApp, securityHeaders } from './web/app.js';
 import { withFastPath } from './web/fast-path.js';
 import { PageCache } from './web/page-cache.js';
@@ -31,6 +34,7 @@ export interface Blog {
   readonly health: Health;
   readonly metrics: Metrics;
   readonly cache: PageCache;
+  readonly renderer: PostRenderer;
   readonly sources: readonly ContentSource[];
   /** Loads every content source; rejects (with the reason) when one cannot start. */
   start(): Promise<void>;
@@ -43,6 +47,9 @@ export interface BlogOptions {
   /** Extra sources (the Kubernetes one); the directory source is made here when configured. */
   extraSources?: (store: ContentStore, metrics: Metrics) => ContentSource[];
 }
+
+/** A render thread's heap: a post needs a few megabytes; one that wants more is stopped alone. */
+const RENDER_THREAD_HEAP_MB = 64;
 
 /** The composition root: wires content, rendering, web and ops together for one blog instance. */
 export function createBlog(config: Config, options: BlogOptions): Blog {
@@ -57,11 +64,28 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const cache = new PageCache(config.pageCacheEntries, config.pageCacheMb * 1024 * 1024);
   const health = new Health(store);
   const assets = loadThemeAssets();
-  const theme = new Theme({
-    markdown: createMarkdown(),
-    liquid: createLiquid(),
-    assets,
-    onLiquidError: (post, error) => logger.warn({ file: post.origin, reason: error.message }, `Liquid in ${post.origin} could not run; its tags are left out`),
+  const theme = new Theme({ assets });
+  const limits: RenderLimits = {
+    markdownMaxNesting: config.markdownMaxNesting,
+    liquidRenderLimitMs: config.liquidRenderLimitMs,
+    liquidMemoryLimit: config.liquidMemoryLimit,
+    liquidParseLimit: config.postMaxBytes,
+  };
+  const pool = new RenderPool({
+    script: renderWorkerScript,
+    workerData: limits,
+    threads: config.renderThreads,
+    timeoutMs: config.renderTimeoutMs,
+    maxHeapMb: RENDER_THREAD_HEAP_MB,
+  });
+  const renderer = new PostRenderer({
+    runOnThread: (job) => pool.run<FragmentResult>(job),
+    inline: createRenderEngines(limits),
+    onLiquidError: (post, reason) => logger.warn({ file: post.origin, reason }, `Liquid in ${post.origin} could not run; its tags are left out`),
+    onFailure: (post, part, reason, timedOut) => {
+      metrics.renderFailures.inc({ part, reason: timedOut ? 'timeout' : 'error' });
+      logger.error({ file: post.origin, part, reason }, `the ${part} of ${post.origin} could not be rendered and is left out until the post changes: ${reason}`);
+    },
   });
 
   store.on('reload', (event) => {
@@ -83,11 +107,12 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   sources.push(...(options.extraSources?.(store, metrics) ?? []));
 
   const headers = securityHeaders();
-  const webApp = createWebApp({ config, store, theme, cache, metrics, health, logger, build, assets, securityHeaders: headers });
+  const webApp = createWebApp({ config, store, theme, renderer, cache, metrics, health, logger, assets, securityHeaders: headers });
   const webHandler = withFastPath(webApp, { config, store, cache, metrics, health, logger, securityHeaders: headers });
   const opsApp = createOpsApp({
     metrics,
     health,
+    build,
     onScrape: () => {
       const counts = store.counts();
       metrics.posts.set({ state: 'published' }, counts.published);
@@ -106,12 +131,13 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     health,
     metrics,
     cache,
+    renderer,
     sources,
     start: async () => {
       await Promise.all(sources.map((s) => s.start()));
     },
     stop: async () => {
-      await Promise.all(sources.map((s) => s.stop()));
+      await Promise.all([...sources.map((s) => s.stop()), pool.close()]);
     },
   };
 }

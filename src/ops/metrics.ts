@@ -65,6 +65,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly renderFailures = new Counter({
+    name: 'kubeblog_render_failures_total',
+    help: 'Parts of posts (body, excerpt) left out because they could not be rendered: a time-out (RENDER_TIMEOUT_MS) or an error.',
+    labelNames: ['part', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheHits = new Counter({
     name: 'kubeblog_page_cache_hits_total',
     help: 'Requests answered from the rendered-page cache.',

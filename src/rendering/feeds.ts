@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Feed } from 'feed';
 import type { Catalog } from '../content/catalog.js';
 import type { Post } from '../content/post.js';
-import type { SiteContext, Theme } from './pages.js';
+import type { SiteContext } from './pages.js';
 import { absolute, paths } from './urls.js';
 
 /** How many of the newest posts a feed carries. */
@@ -17,8 +17,21 @@ export interface FeedScope {
   posts: readonly Post[];
 }
 
-function buildFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme: Theme): Feed {
-  const posts = scope.posts.slice(0, FEED_ITEMS);
+export interface FeedEntry {
+  readonly post: Post;
+  /** The post body as HTML. */
+  readonly html: string;
+  /** Plain-text summary. */
+  readonly summary: string;
+}
+
+/** The posts a feed carries: the newest FEED_ITEMS of the scope. */
+export function feedPosts(scope: FeedScope): readonly Post[] {
+  return scope.posts.slice(0, FEED_ITEMS);
+}
+
+function buildFeed(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext): Feed {
+  const posts = entries.map((e) => e.post);
   const updated = posts.reduce<Date | undefined>((latest, p) => {
     const at = p.updated ?? p.date;
     return !latest || at > latest ? at : latest;
@@ -37,7 +50,7 @@ function buildFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme:
     copyright: `© ${site.author || site.title}`,
     favicon: undefined,
   });
-  for (const post of posts) {
+  for (const { post, html, summary } of entries) {
     const url = absolute(site, paths.post(post.slug));
     feed.addItem({
       id: url,
@@ -45,8 +58,8 @@ function buildFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme:
       link: url,
       date: post.updated ?? post.date,
       published: post.date,
-      description: post.description ?? theme.excerptText(post, catalog, site),
-      content: theme.postHtml(post, catalog, site),
+      description: post.description ?? summary,
+      content: html,
       category: post.tags.map((name) => ({ name, term: name })),
       author: post.author ? [{ name: post.author }] : site.author ? [{ name: site.author }] : undefined,
     });
@@ -54,12 +67,12 @@ function buildFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme:
   return feed;
 }
 
-export function atomFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme: Theme): string {
-  return buildFeed(scope, catalog, site, theme).atom1();
+export function atomFeed(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext): string {
+  return buildFeed(scope, entries, site).atom1();
 }
 
-export function jsonFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme: Theme): string {
-  const feed = buildFeed(scope, catalog, site, theme);
+export function jsonFeed(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext): string {
+  const feed = buildFeed(scope, entries, site);
   // The feed's own address is the JSON one here, not the Atom one.
   feed.options.feedLinks = { json: absolute(site, scope.selfPath) };
   return feed.json1();

@@ -2,8 +2,6 @@ import { type Catalog, type TagGroup, tagSlug as tagSlugOf } from '../content/ca
 import type { Post } from '../content/post.js';
 import type { Asset } from './assets.js';
 import { type SafeHtml, html, jsonForScript, raw, textOf } from './html.js';
-import type { createLiquid } from './liquid.js';
-import type { createMarkdown } from './markdown.js';
 import { type UrlContext, absolute, href, paths } from './urls.js';
 
 /** What every page needs to know about the site and the request it answers. */
@@ -18,12 +16,11 @@ export interface SiteContext extends UrlContext {
 }
 
 export interface ThemeDeps {
-  markdown: ReturnType<typeof createMarkdown>;
-  liquid: ReturnType<typeof createLiquid>;
   assets: { stylesheet: Asset; icon: Asset };
-  /** Liquid that could not run in a post; the post is still shown, without the tags. */
-  onLiquidError(post: Post, error: Error): void;
 }
+
+/** Posts' excerpts as HTML, rendered beforehand (PostRenderer): the theme itself never waits. */
+export type Excerpts = ReadonlyMap<Post, string>;
 
 interface LayoutOptions {
   title: string;
@@ -57,32 +54,22 @@ export function pageOf<T>(items: readonly T[], page: number, size: number): { it
   return { items: items.slice((page - 1) * size, page * size), pages };
 }
 
-/** Renders the blog's HTML pages. Stateless apart from its dependencies; callers cache the output. */
+/**
+ * Renders the blog's HTML pages from posts whose bodies and excerpts are already HTML. Synchronous and
+ * stateless apart from its dependencies; callers cache the output.
+ */
 export class Theme {
   private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
 
   constructor(private readonly deps: ThemeDeps) {}
 
-  /** A post's body as HTML: Liquid first, then Markdown, as Jekyll does. */
-  postHtml(post: Post, catalog: Catalog, site: SiteContext): string {
-    return this.deps.markdown.toHtml(this.liquid(post, post.body(), catalog, site));
-  }
-
-  excerptHtml(post: Post, catalog: Catalog, site: SiteContext): string {
-    return this.deps.markdown.toHtml(this.liquid(post, post.excerptMarkdown, catalog, site));
-  }
-
-  excerptText(post: Post, catalog: Catalog, site: SiteContext): string {
-    return textOf(this.excerptHtml(post, catalog, site));
-  }
-
-  indexPage(catalog: Catalog, page: number, perPage: number, site: SiteContext): string | undefined {
+  indexPage(catalog: Catalog, page: number, perPage: number, site: SiteContext, excerpts: Excerpts): string | undefined {
     const slice = pageOf(catalog.posts, page, perPage);
     if (!slice) return undefined;
     const body = html`
       <h1 class="visually-hidden">${site.title}${page > 1 ? ` — page ${page}` : ''}</h1>
       ${catalog.posts.length === 0 ? html`<p class="empty">No posts yet.</p>` : ''}
-      ${slice.items.map((post) => this.postCard(post, catalog, site))}
+      ${slice.items.map((post) => this.postCard(post, excerpts, site))}
       ${this.pagination(page, slice.pages, paths.page, site)}`;
     return this.layout(site, {
       title: page > 1 ? `${site.title} — page ${page}` : site.title,
@@ -92,11 +79,10 @@ export class Theme {
     });
   }
 
-  postPage(post: Post, catalog: Catalog, site: SiteContext): string {
-    // First: a source that reads the body from disk counts its words on that read, for the head and meta.
-    const content = this.postHtml(post, catalog, site);
+  /** `content` is the body as HTML, `excerpt` the excerpt as HTML (the description when the post has none). */
+  postPage(post: Post, content: string, excerpt: string, catalog: Catalog, site: SiteContext): string {
     const url = absolute(site, paths.post(post.slug));
-    const description = post.description ?? this.excerptText(post, catalog, site);
+    const description = post.description ?? textOf(excerpt);
     const { newer, older } = catalog.neighbours(post.slug);
     const author = post.author ?? site.author;
     const image = imageUrl(post.image, url);
@@ -158,14 +144,14 @@ export class Theme {
     return this.layout(site, { title: `Tags — ${site.title}`, description: `All tags of ${site.title}`, path: paths.tags(), body });
   }
 
-  tagPage(tag: TagGroup, page: number, perPage: number, catalog: Catalog, site: SiteContext): string | undefined {
+  tagPage(tag: TagGroup, page: number, perPage: number, site: SiteContext, excerpts: Excerpts): string | undefined {
     const slice = pageOf(tag.posts, page, perPage);
     if (!slice) return undefined;
     const head = html`<link rel="alternate" type="application/atom+xml" title="${site.title}: ${tag.name}" href="${href(site, paths.tagFeed(tag.slug))}">`;
     const body = html`
       <h1>Posts tagged “${tag.name}”</h1>
       <p class="tag-meta">${tag.posts.length} ${tag.posts.length === 1 ? 'post' : 'posts'} · <a href="${href(site, paths.tagFeed(tag.slug))}">Feed for this tag</a></p>
-      ${slice.items.map((post) => this.postCard(post, catalog, site))}
+      ${slice.items.map((post) => this.postCard(post, excerpts, site))}
       ${this.pagination(page, slice.pages, (n) => paths.tag(tag.slug, n), site)}`;
     return this.layout(site, {
       title: `${tag.name} — ${site.title}`,
@@ -209,19 +195,6 @@ export class Theme {
         <p><a href="${href(site, paths.home())}">Go to the front page</a> or browse the <a href="${href(site, paths.archive())}">archive</a>.</p>
       </section>`;
     return this.layout(site, { title: `${title} — ${site.title}`, description: title, path: '/', body, noindex: true });
-  }
-
-  private liquid(post: Post, text: string, catalog: Catalog, site: SiteContext): string {
-    const result = this.deps.liquid.render(text, {
-      site: { url: site.origin, baseurl: site.basePath, title: site.title, description: site.description, author: site.author },
-      page: { ...post.frontMatter, title: post.title, date: post.date, tags: post.tags, categories: post.categories, url: href(site, paths.post(post.slug)), slug: post.slug },
-      postUrl: (stem) => {
-        const target = catalog.postByStem(stem);
-        return target ? href(site, paths.post(target.slug)) : undefined;
-      },
-    });
-    if (result.error) this.deps.onLiquidError(post, result.error);
-    return result.text;
   }
 
   private layout(site: SiteContext, page: LayoutOptions): string {
@@ -272,13 +245,13 @@ ${page.body}
     return doc.value;
   }
 
-  private postCard(post: Post, catalog: Catalog, site: SiteContext): SafeHtml {
+  private postCard(post: Post, excerpts: Excerpts, site: SiteContext): SafeHtml {
     const link = href(site, paths.post(post.slug));
     return html`
       <article class="post-card">
         <h2><a href="${link}">${post.title}</a></h2>
         ${this.meta(post, site)}
-        <div class="excerpt">${raw(this.excerptHtml(post, catalog, site))}</div>
+        <div class="excerpt">${raw(excerpts.get(post) ?? '')}</div>
         <p class="read-more"><a href="${link}">Read “${post.title}”</a></p>
       </article>`;
   }

@@ -16,6 +16,8 @@ export const paths = {
   atom: () => '/feed.xml',
   jsonFeed: () => '/feed.json',
   sitemap: () => '/sitemap.xml',
+  robots: () => '/robots.txt',
+  apiPosts: () => '/api/posts',
   apiPost: (slug: string) => `/api/posts/${encodeURIComponent(slug)}`,
 };
 

@@ -9,6 +9,7 @@ import { createHttpLogger } from '../ops/logger.js';
 import { type Metrics, UNMATCHED_ROUTE } from '../ops/metrics.js';
 import type { Asset } from '../rendering/assets.js';
 import type { Theme } from '../rendering/pages.js';
+import type { PostRenderer } from '../rendering/post-renderer.js';
 import { href, paths } from '../rendering/urls.js';
 import { blogRouter, pageKey } from './blog-routes.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
@@ -19,11 +20,11 @@ export interface WebAppDeps {
   config: Config;
   store: ContentStore;
   theme: Theme;
+  renderer: PostRenderer;
   cache: PageCache;
   metrics: Metrics;
   health: Health;
   logger: Logger;
-  build: BuildInfo;
   assets: { stylesheet: Asset; icon: Asset };
   securityHeaders: HeaderList;
 }
@@ -91,7 +92,7 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
 
 /** The public app: the blog under BASE_PATH, probes and /version at the root. */
 export function createWebApp(deps: WebAppDeps): express.Express {
-  const { config, store, theme, cache, metrics, health, build } = deps;
+  const { config, store, theme, renderer, cache, metrics, health } = deps;
   const siteFor = siteContextFactory(config);
   const app = express();
   app.set('trust proxy', config.trustProxy);
@@ -109,10 +110,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   });
 
   app.use(probeRouter(health));
-  app.get('/version', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(build);
-  });
-  app.use(config.basePath || '/', blogRouter({ config, store, theme, cache, metrics, assets: deps.assets, siteFor }));
+  app.use(config.basePath || '/', blogRouter({ config, store, theme, renderer, cache, metrics, assets: deps.assets, siteFor }));
 
   // Links from the Jekyll era (date URLs, `permalink`) move permanently to the post's address.
   app.use((req, res, next) => {
@@ -157,12 +155,19 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   return app;
 }
 
-/** The operations app on METRICS_PORT: /metrics and the probes, never exposed through an Ingress. */
-export function createOpsApp(deps: { metrics: Metrics; health: Health; onScrape?: () => void }): express.Express {
+/**
+ * The operations app on METRICS_PORT: /metrics, the probes and /version, never exposed through an
+ * Ingress. /version is here because the exact Node.js version and git revision help an attacker more
+ * than a reader.
+ */
+export function createOpsApp(deps: { metrics: Metrics; health: Health; build: BuildInfo; onScrape?: () => void }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(probeRouter(deps.health));
+  app.get('/version', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(deps.build);
+  });
   app.get('/metrics', async (_req, res) => {
     deps.onScrape?.();
     res.set('Content-Type', deps.metrics.registry.contentType).set('Cache-Control', 'no-store');

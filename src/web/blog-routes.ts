@@ -1,11 +1,15 @@
 import { type Request, type RequestHandler, Router } from 'express';
 import type { Catalog } from '../content/catalog.js';
+import { tagSlug } from '../content/catalog.js';
+import type { Post } from '../content/post.js';
 import type { ContentStore } from '../content/store.js';
 import type { Config } from '../ops/config.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Asset } from '../rendering/assets.js';
-import { atomFeed, jsonFeed, robotsTxt, sitemap } from '../rendering/feeds.js';
-import { type SiteContext, type Theme, readingMinutes } from '../rendering/pages.js';
+import { type FeedScope, atomFeed, feedPosts, jsonFeed, robotsTxt, sitemap } from '../rendering/feeds.js';
+import { textOf } from '../rendering/html.js';
+import { type SiteContext, type Theme, pageOf, readingMinutes } from '../rendering/pages.js';
+import type { PostRenderer } from '../rendering/post-renderer.js';
 import { href, paths } from '../rendering/urls.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
 import { routeLabel, writePage } from './respond.js';
@@ -14,6 +18,7 @@ export interface BlogRouteDeps {
   config: Config;
   store: ContentStore;
   theme: Theme;
+  renderer: PostRenderer;
   cache: PageCache;
   metrics: Metrics;
   assets: { stylesheet: Asset; icon: Asset };
@@ -25,10 +30,21 @@ interface Rendered {
   contentType: string;
 }
 
-type Render = (req: Request, catalog: Catalog, site: SiteContext) => Rendered | undefined | Promise<Rendered | undefined>;
+/**
+ * What a request names, found with map lookups alone: the canonical path of the page (under the base
+ * path) and how to render it. Nothing is rendered for a request that names nothing or spells its page
+ * another way.
+ */
+interface Target {
+  path: string;
+  render(site: SiteContext): Rendered | undefined | Promise<Rendered | undefined>;
+}
+
+type Resolve = (req: Request, catalog: Catalog) => Target | undefined;
 
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
+const ATOM = 'application/atom+xml; charset=utf-8';
 
 function positiveInt(value: unknown): number | undefined {
   return typeof value === 'string' && /^[1-9]\d{0,6}$/.test(value) ? Number(value) : undefined;
@@ -39,28 +55,48 @@ export function pageKey(origin: string, path: string): string {
   return `${origin}${path}`;
 }
 
+/** The path part of a request's URL exactly as sent: what a canonical spelling is compared with. */
+function requestedPath(req: Request): string {
+  const url = req.originalUrl;
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
- * The reader-facing pages, feeds and JSON API. Each is rendered at most once per content version and
- * origin, then served from the page cache with its compressed variants.
+ * The reader-facing pages, feeds and JSON API. Each page has one URL: the cache is keyed by it, and any
+ * other spelling that names the same page (case, percent-escapes, a trailing slash, `/page/1`) answers
+ * 301 to it without rendering. Each page is rendered at most once per content version and origin,
+ * then served from the page cache with its compressed variants.
  */
 export function blogRouter(deps: BlogRouteDeps): Router {
-  const { config, store, theme, cache, metrics, siteFor } = deps;
+  const { config, store, theme, renderer, cache, metrics, siteFor } = deps;
   const cacheControl = `public, max-age=${config.cacheMaxAgeSeconds}`;
   const router = Router();
 
   const page =
-    (kind: string, render: Render): RequestHandler =>
+    (kind: string, resolve: Resolve): RequestHandler =>
     async (req, res, next) => {
       const catalog = store.catalog();
+      const target = resolve(req, catalog);
+      if (!target) {
+        next();
+        return;
+      }
       const site = siteFor(req);
-      const key = pageKey(site.origin, req.originalUrl.split('?')[0] ?? '/');
+      const canonical = href(site, target.path);
+      if (requestedPath(req) !== canonical) {
+        const query = req.originalUrl.indexOf('?');
+        res.redirect(301, query === -1 ? canonical : canonical + req.originalUrl.slice(query));
+        return;
+      }
+      const key = pageKey(site.origin, canonical);
       let rendered = cache.get(key, catalog.version);
       if (rendered) {
         metrics.cacheHits.inc();
       } else {
         metrics.cacheMisses.inc();
         const stopTimer = metrics.renderDuration.startTimer({ kind });
-        const output = await render(req, catalog, site);
+        const output = await target.render(site);
         if (!output) {
           next();
           return;
@@ -73,96 +109,127 @@ export function blogRouter(deps: BlogRouteDeps): Router {
     };
   const html = (body: string | undefined): Rendered | undefined => (body === undefined ? undefined : { body, contentType: HTML });
 
-  router.get('/', page('index', (_req, catalog, site) => html(theme.indexPage(catalog, 1, config.postsPerPage, site))));
-  router.get('/page/:n', (req, res, next) => {
-    if (req.params.n === '1') res.redirect(301, href(siteFor(req), paths.home()));
-    else next();
-  });
-  router.get(
-    '/page/:n',
-    page('index', (req, catalog, site) => {
-      const n = positiveInt(req.params.n);
-      return n === undefined ? undefined : html(theme.indexPage(catalog, n, config.postsPerPage, site));
-    }),
-  );
+  const indexPage = (n: number | undefined, catalog: Catalog): Target | undefined => {
+    const slice = n === undefined ? undefined : pageOf(catalog.posts, n, config.postsPerPage);
+    if (n === undefined || !slice) return undefined;
+    return {
+      path: paths.page(n),
+      render: async (site) => html(theme.indexPage(catalog, n, config.postsPerPage, site, await renderer.excerptsHtml(slice.items, catalog, site))),
+    };
+  };
+  router.get('/', page('index', (_req, catalog) => indexPage(1, catalog)));
+  router.get('/page/:n', page('index', (req, catalog) => indexPage(positiveInt(req.params.n), catalog)));
+
+  const postTarget = (slug: unknown, catalog: Catalog, path: (post: Post) => string, render: (post: Post, site: SiteContext) => Promise<Rendered>): Target | undefined => {
+    const post = catalog.post(String(slug));
+    return post && { path: path(post), render: (site) => render(post, site) };
+  };
   router.get(
     '/posts/:slug',
-    page('post', (req, catalog, site) => {
-      const post = catalog.post(String(req.params.slug));
-      return post ? html(theme.postPage(post, catalog, site)) : undefined;
-    }),
+    page('post', (req, catalog) =>
+      postTarget(req.params.slug, catalog, (post) => paths.post(post.slug), async (post, site) => {
+        // The body first: a source that reads it from disk counts its words on that read.
+        const body = await renderer.bodyHtml(post, catalog, site);
+        const excerpt = post.description === undefined ? await renderer.excerptHtml(post, catalog, site) : '';
+        return { body: theme.postPage(post, body, excerpt, catalog, site), contentType: HTML };
+      }),
+    ),
   );
-  router.get('/tags', page('tags', (_req, catalog, site) => html(theme.tagsPage(catalog, site))));
-  const tagPage = page('tag', (req, catalog, site) => {
-    const tag = catalog.tag(String(req.params.tag));
+
+  router.get('/tags', page('tags', (_req, catalog) => ({ path: paths.tags(), render: (site) => html(theme.tagsPage(catalog, site)) })));
+  const tagTarget = (req: Request, catalog: Catalog): Target | undefined => {
+    // Tags are found whatever their case or spelling; the canonical URL carries the tag's slug.
+    const tag = catalog.tag(tagSlug(String(req.params.tag)));
     const n = req.params.n === undefined ? 1 : positiveInt(req.params.n);
-    return tag && n !== undefined ? html(theme.tagPage(tag, n, config.postsPerPage, catalog, site)) : undefined;
+    const slice = tag && n !== undefined ? pageOf(tag.posts, n, config.postsPerPage) : undefined;
+    if (!tag || n === undefined || !slice) return undefined;
+    return {
+      path: paths.tag(tag.slug, n),
+      render: async (site) => html(theme.tagPage(tag, n, config.postsPerPage, site, await renderer.excerptsHtml(slice.items, catalog, site))),
+    };
+  };
+  router.get('/tags/:tag', page('tag', tagTarget));
+  router.get('/tags/:tag/page/:n', page('tag', tagTarget));
+
+  const feedEntries = async (scope: FeedScope, catalog: Catalog, site: SiteContext) =>
+    Promise.all(
+      feedPosts(scope).map(async (post) => {
+        const body = await renderer.bodyHtml(post, catalog, site);
+        const summary = post.description ?? textOf(await renderer.excerptHtml(post, catalog, site));
+        return { post, html: body, summary };
+      }),
+    );
+  const feedTarget = (path: string, scopeOf: (site: SiteContext) => FeedScope, catalog: Catalog, format: 'atom' | 'json'): Target => ({
+    path,
+    render: async (site) => {
+      const scope = scopeOf(site);
+      const entries = await feedEntries(scope, catalog, site);
+      return format === 'atom'
+        ? { body: atomFeed(scope, entries, site), contentType: ATOM }
+        : { body: jsonFeed(scope, entries, site), contentType: 'application/feed+json; charset=utf-8' };
+    },
   });
-  router.get('/tags/:tag', tagPage);
-  router.get('/tags/:tag/page/:n', tagPage);
   router.get(
     '/tags/:tag/feed.xml',
-    page('feed', (req, catalog, site) => {
-      const tag = catalog.tag(String(req.params.tag));
+    page('feed', (req, catalog) => {
+      const tag = catalog.tag(tagSlug(String(req.params.tag)));
       if (!tag) return undefined;
-      const scope = { title: `${site.title}: ${tag.name}`, selfPath: paths.tagFeed(tag.slug), pagePath: paths.tag(tag.slug), posts: tag.posts };
-      return { body: atomFeed(scope, catalog, site, theme), contentType: 'application/atom+xml; charset=utf-8' };
+      const scope = (site: SiteContext) => ({ title: `${site.title}: ${tag.name}`, selfPath: paths.tagFeed(tag.slug), pagePath: paths.tag(tag.slug), posts: tag.posts });
+      return feedTarget(paths.tagFeed(tag.slug), scope, catalog, 'atom');
     }),
   );
-  router.get('/archive', page('archive', (_req, catalog, site) => html(theme.archivePage(catalog, site))));
-  router.get(
-    '/feed.xml',
-    page('feed', (_req, catalog, site) => ({
-      body: atomFeed({ title: site.title, selfPath: paths.atom(), pagePath: paths.home(), posts: catalog.posts }, catalog, site, theme),
-      contentType: 'application/atom+xml; charset=utf-8',
-    })),
-  );
-  router.get(
-    '/feed.json',
-    page('feed', (_req, catalog, site) => ({
-      body: jsonFeed({ title: site.title, selfPath: paths.jsonFeed(), pagePath: paths.home(), posts: catalog.posts }, catalog, site, theme),
-      contentType: 'application/feed+json; charset=utf-8',
-    })),
-  );
+  router.get('/archive', page('archive', (_req, catalog) => ({ path: paths.archive(), render: (site) => html(theme.archivePage(catalog, site)) })));
+  const homeScope = (selfPath: string, catalog: Catalog) => (site: SiteContext) => ({ title: site.title, selfPath, pagePath: paths.home(), posts: catalog.posts });
+  router.get('/feed.xml', page('feed', (_req, catalog) => feedTarget(paths.atom(), homeScope(paths.atom(), catalog), catalog, 'atom')));
+  router.get('/feed.json', page('feed', (_req, catalog) => feedTarget(paths.jsonFeed(), homeScope(paths.jsonFeed(), catalog), catalog, 'json')));
   router.get(
     '/sitemap.xml',
-    page('sitemap', async (_req, catalog, site) => ({ body: await sitemap(catalog, site), contentType: 'application/xml; charset=utf-8' })),
+    page('sitemap', (_req, catalog) => ({
+      path: paths.sitemap(),
+      render: async (site) => ({ body: await sitemap(catalog, site), contentType: 'application/xml; charset=utf-8' }),
+    })),
   );
-  router.get('/robots.txt', page('robots', (_req, _catalog, site) => ({ body: robotsTxt(site), contentType: 'text/plain; charset=utf-8' })));
+  router.get(
+    '/robots.txt',
+    page('robots', () => ({ path: paths.robots(), render: (site) => ({ body: robotsTxt(site), contentType: 'text/plain; charset=utf-8' }) })),
+  );
 
-  const summary = (post: import('../content/post.js').Post, catalog: Catalog, site: SiteContext) => ({
+  const summary = (post: Post, excerptHtml: string, site: SiteContext) => ({
     slug: post.slug,
     title: post.title,
     date: post.date.toISOString(),
     updated: post.updated?.toISOString() ?? null,
     tags: post.tags,
-    excerpt: theme.excerptText(post, catalog, site),
+    excerpt: textOf(excerptHtml),
     url: href(site, paths.post(post.slug)),
   });
   router.get(
     '/api/posts',
-    page('api', (_req, catalog, site) => ({
-      body: JSON.stringify({ posts: catalog.posts.map((p) => summary(p, catalog, site)) }),
-      contentType: JSON_TYPE,
+    page('api', (_req, catalog) => ({
+      path: paths.apiPosts(),
+      render: async (site) => {
+        const excerpts = await renderer.excerptsHtml(catalog.posts, catalog, site);
+        return { body: JSON.stringify({ posts: catalog.posts.map((p) => summary(p, excerpts.get(p) ?? '', site)) }), contentType: JSON_TYPE };
+      },
     })),
   );
   router.get(
     '/api/posts/:slug',
-    page('api', (req, catalog, site) => {
-      const post = catalog.post(String(req.params.slug));
-      if (!post) return undefined;
-      // The HTML first: reading the body counts its words too.
-      const postHtml = theme.postHtml(post, catalog, site);
-      const body = {
-        ...summary(post, catalog, site),
-        description: post.description ?? null,
-        author: post.author ?? null,
-        categories: post.categories,
-        readingMinutes: readingMinutes(post),
-        html: postHtml,
-      };
-      return { body: JSON.stringify(body), contentType: JSON_TYPE };
-    }),
+    page('api', (req, catalog) =>
+      postTarget(req.params.slug, catalog, (post) => paths.apiPost(post.slug), async (post, site) => {
+        // The HTML first: reading the body counts its words too.
+        const postHtml = await renderer.bodyHtml(post, catalog, site);
+        const body = {
+          ...summary(post, await renderer.excerptHtml(post, catalog, site), site),
+          description: post.description ?? null,
+          author: post.author ?? null,
+          categories: post.categories,
+          readingMinutes: readingMinutes(post),
+          html: postHtml,
+        };
+        return { body: JSON.stringify(body), contentType: JSON_TYPE };
+      }),
+    ),
   );
   router.get('/api/posts/:slug', (req, res) => {
     res.status(404).json({ error: 'post not found', slug: req.params.slug });

@@ -9,7 +9,7 @@ import type { HeaderList } from './app.js';
 import { pageKey } from './blog-routes.js';
 import type { Encoding, PageCache, RenderedPage } from './page-cache.js';
 import { rememberingEncodingChooser } from './respond.js';
-import { originOf } from './site.js';
+import { originResolver } from './site.js';
 
 const ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'br'];
 
@@ -34,8 +34,8 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
   const { config, store, cache, metrics, health, logger, securityHeaders } = deps;
   // The origin of the request decides absolute URLs; with a trusted proxy it comes from forwarded
   // headers, whose rules Express applies, so those requests take the Express path.
-  const fixedOrigin = config.siteUrl;
-  const usable = fixedOrigin !== undefined || config.trustProxy === false;
+  const usable = config.siteUrl !== undefined || config.trustProxy === false;
+  const originOf = originResolver(config);
   const logLevel = config.requestLogLevel;
   const chooseEncoding = rememberingEncodingChooser();
   // The headers pages of one kind share, as the flat list writeHead takes: validating and storing a dozen
@@ -81,7 +81,7 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const origin = fixedOrigin ?? originOf('http', req.headers.host);
+    const origin = originOf('http', req.headers.host);
     const page = cache.get(pageKey(origin, path), store.catalog().version);
     if (!page) return app(req, res);
     const encoding = chooseEncoding(req, page);

@@ -6,7 +6,7 @@
 #     labels (version, revision, source), production dependencies only, size;
 #   - `podman run --read-only --cap-drop=ALL --security-opt no-new-privileges` on
 #     loopback ports: /readyz (metrics port) answers 200, the seed post answers 200
-#     with its title, /version carries the git revision, /metrics has build info,
+#     with its title, /version (metrics port) carries the git revision, /metrics has build info,
 #     PID 1 is node running as uid/gid 1000 with no capabilities, the root file
 #     system is read-only and /tmp writable, logs are JSON lines;
 #   - `podman stop --time 30` (SIGTERM to node as PID 1, no --init): /readyz turns
@@ -245,7 +245,7 @@ S[post_title]="$(grep -o '<title>[^<]*</title>' "$WORK/post.html" | head -n1 | s
 [ "${S[post_status]}" = 200 ] && grep -qF 'KubeCon was nice!' "$WORK/post.html" && ok=true || ok=false
 check post "$ok" "GET /posts/kubecon-was-nice: ${S[post_status]}, title '${S[post_title]}'"
 
-status="$(http_status "$BASE/version" "$WORK/version.json")"
+status="$(http_status "$MBASE/version" "$WORK/version.json")"
 S[version_revision]="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).revision' "$WORK/version.json" 2>/dev/null || true)"
 version_version="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).version' "$WORK/version.json" 2>/dev/null || true)"
 [ "$status" = 200 ] && [ "${S[version_revision]}" = "$REVISION" ] && [ "$version_version" = "$VERSION" ] && ok=true || ok=false

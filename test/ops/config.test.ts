@@ -41,7 +41,23 @@ describe('settings', () => {
       shutdownTimeoutSeconds: 10,
       contentSources: ['directory'],
       timezone: 'UTC',
+      allowedHosts: ['localhost:8080', '127.0.0.1:8080', '[::1]:8080'],
+      postMaxBytes: 1048576,
+      frontMatterMaxBytes: 65536,
+      markdownMaxNesting: 32,
+      liquidRenderLimitMs: 500,
+      renderThreads: 1,
+      renderTimeoutMs: 2000,
     });
+  });
+
+  it('reads ALLOWED_HOSTS as lower-case host names with optional ports', () => {
+    expect(loadConfig({ ALLOWED_HOSTS: 'Blog.Example.com, www.example.com:8443,[::1]:8080' }).allowedHosts).toEqual([
+      'blog.example.com',
+      'www.example.com:8443',
+      '[::1]:8080',
+    ]);
+    expect(loadConfig({ PORT: '3000' }).allowedHosts[0]).toBe('localhost:3000');
   });
 
   it('normalises the base path and keeps only the origin of SITE_URL', () => {
@@ -58,6 +74,11 @@ describe('settings', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /not one of fatal, error, warn, info, debug, trace, silent/],
     [{ SITE_URL: 'example.com' }, 'SITE_URL', /not an absolute http\(s\) URL/],
     [{ BASE_PATH: '/a b' }, 'BASE_PATH', /not a URL path prefix/],
+    [{ ALLOWED_HOSTS: 'blog.example.com,http://evil' }, 'ALLOWED_HOSTS', /"http:\/\/evil" is not a host name or host:port/],
+    [{ ALLOWED_HOSTS: ' , ' }, 'ALLOWED_HOSTS', /not a host name or host:port/],
+    [{ POST_MAX_BYTES: '10' }, 'POST_MAX_BYTES', /from 1024 to 67108864/],
+    [{ RENDER_TIMEOUT_MS: 'soon' }, 'RENDER_TIMEOUT_MS', /not a whole number/],
+    [{ RENDER_THREADS: '0' }, 'RENDER_THREADS', /from 1 to 16/],
     [{ TRUST_PROXY: 'sometimes' }, 'TRUST_PROXY', /is not accepted/],
     [{ METRICS_PORT: '8080' }, 'METRICS_PORT', /must differ from PORT/],
     [{ SITE_TIMEZONE: 'Mars/Olympus' }, 'SITE_TIMEZONE', /not an IANA time zone/],

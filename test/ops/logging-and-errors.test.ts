@@ -6,8 +6,6 @@ import type { Post } from '../../src/content/post.js';
 import { loadConfig } from '../../src/ops/config.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { loadThemeAssets } from '../../src/rendering/assets.js';
-import { createLiquid } from '../../src/rendering/liquid.js';
-import { createMarkdown } from '../../src/rendering/markdown.js';
 import { type SiteContext, Theme } from '../../src/rendering/pages.js';
 import { createWebApp, securityHeaders } from '../../src/web/app.js';
 import { LogCapture, startTestBlog, type TestBlog } from '../support/blog.js';
@@ -71,20 +69,20 @@ describe('an error inside a request', () => {
     const blog = createBlog(config, { logger });
     await blog.start();
     class FailingTheme extends Theme {
-      override postPage(_post: Post, _catalog: Catalog, _site: SiteContext): string {
+      override postPage(_post: Post, _content: string, _excerpt: string, _catalog: Catalog, _site: SiteContext): string {
         throw new Error('template exploded');
       }
     }
-    const theme = new FailingTheme({ markdown: createMarkdown(), liquid: createLiquid(), assets: loadThemeAssets(), onLiquidError: () => undefined });
+    const theme = new FailingTheme({ assets: loadThemeAssets() });
     const app = createWebApp({
       config,
       store: blog.store,
       theme,
+      renderer: blog.renderer,
       cache: blog.cache,
       metrics: blog.metrics,
       health: blog.health,
       logger,
-      build: { name: 'kubeblog', version: 'test', revision: 'test', nodejs: process.version },
       assets: loadThemeAssets(),
       securityHeaders: securityHeaders(),
     });

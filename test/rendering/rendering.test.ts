@@ -1,11 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { parsePost } from '../../src/content/parse.js';
 import { ContentStore } from '../../src/content/store.js';
-import type { Post } from '../../src/content/post.js';
-import { loadThemeAssets } from '../../src/rendering/assets.js';
-import { createLiquid } from '../../src/rendering/liquid.js';
-import { createMarkdown } from '../../src/rendering/markdown.js';
-import { type SiteContext, Theme } from '../../src/rendering/pages.js';
+import { createRenderEngines } from '../../src/rendering/engines.js';
+import { renderFragment } from '../../src/rendering/fragment.js';
+import type { SiteContext } from '../../src/rendering/pages.js';
+import { jobFor } from '../../src/rendering/post-renderer.js';
 
 const site: SiteContext = {
   title: 'Test blog',
@@ -19,18 +18,13 @@ const site: SiteContext = {
 };
 
 function render(body: string, others: string[] = []): { html: string; liquidErrors: string[] } {
-  const liquidErrors: string[] = [];
-  const theme = new Theme({
-    markdown: createMarkdown(),
-    liquid: createLiquid(),
-    assets: loadThemeAssets(),
-    onLiquidError: (_post: Post, error: Error) => liquidErrors.push(error.message),
-  });
+  const engines = createRenderEngines({ markdownMaxNesting: 32, liquidRenderLimitMs: 500, liquidMemoryLimit: 10_000_000, liquidParseLimit: 1_048_576 });
   const store = new ContentStore(['directory'], { showDrafts: false, showFuture: false, timezone: 'UTC' });
   const main = parsePost('2020-01-02-main.md', 'main', Buffer.from(`---\ntitle: Main\n---\n${body}`), { timezone: 'UTC' });
   const rest = others.map((name) => parsePost(name, name, Buffer.from('---\n---\nx'), { timezone: 'UTC' }));
   store.replace('directory', [main, ...rest], [], 'v');
-  return { html: theme.postHtml(main, store.catalog(), site), liquidErrors };
+  const result = renderFragment(jobFor(main, main.body(), store.catalog(), site), engines);
+  return { html: result.html, liquidErrors: result.liquidError === undefined ? [] : [result.liquidError] };
 }
 
 describe('Markdown rendering', () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
     '2017-12-15-kubecon-was-nice.md': post({ title: 'KubeCon was nice!', tags: 'kubernetes' }, 'Text.'),
     '2016-01-01-older.md': post({ title: 'Older' }, 'Old.'),
   });
-  proxied = await startTestBlog({ POSTS_DIR: folder.dir, BASE_PATH: '/blog/', TRUST_PROXY: 'true' });
+  proxied = await startTestBlog({ POSTS_DIR: folder.dir, BASE_PATH: '/blog/', TRUST_PROXY: 'true', ALLOWED_HOSTS: 'example.com' });
   fixed = await startTestBlog({ POSTS_DIR: folder.dir, BASE_PATH: 'blog', SITE_URL: 'https://www.example.org/ignored-path' });
 });
 afterAll(async () => {
@@ -54,7 +54,7 @@ describe('a blog under a base path', () => {
     try {
       const page = await request(folderBlog.url).get('/').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https').expect(200);
       expect(page.text).not.toContain('evil.example');
-      expect(page.text).toMatch(/<link rel="canonical" href="http:\/\/127\.0\.0\.1:\d+\/">/);
+      expect(page.text).toContain('<link rel="canonical" href="http://localhost:8080/">');
     } finally {
       await folderBlog.stop();
     }

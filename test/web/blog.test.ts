@@ -243,11 +243,12 @@ describe('HTTP caching and security', () => {
     expect(res.text).toContain('prefers-color-scheme: dark');
   });
 
-  it('answers probes and /version', async () => {
+  it('answers probes, and /version only on the metrics port', async () => {
     await request(app()).get('/healthz').expect(200);
     const ready = await request(app()).get('/readyz').expect(200);
     expect(ready.body).toMatchObject({ status: 'ready', posts: 14 });
-    const version = await request(app()).get('/version').expect(200);
+    await request(app()).get('/version').expect(404);
+    const version = await request(t.blog.opsApp).get('/version').expect(200);
     expect(version.body).toMatchObject({ name: 'kubeblog', version: '0.1.0' });
   });
 });
