@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { chartDir, ensureHelm, helms, removeTempDirs, run, templateArgs } from '../support/helm.js';
+import { chartDir, ensureHelm, helmTemplate, helms, only, removeTempDirs, run, templateArgs } from '../support/helm.js';
 
 beforeAll(() => {
   ensureHelm();
@@ -66,6 +66,33 @@ describe.each(helms())('$label refuses bad values', (tool) => {
 
   it('accepts a grace period just above delay + timeout', () => {
     expect(render(tool.bin, ['terminationGracePeriodSeconds=16']).status).toBe(0);
+  });
+});
+
+describe.each(helms())('$label: the hosts whose requests shape absolute URLs', (tool) => {
+  const allowedHosts = (set: string[]) => (only(helmTemplate(tool.bin, { set }), 'ConfigMap').data as Record<string, string>).ALLOWED_HOSTS;
+
+  it('come from the Ingress and HTTPRoute hosts, without wildcards', () => {
+    const set = [
+      'ingress.enabled=true',
+      'ingress.hosts[0].host=Blog.Example.com',
+      'ingress.hosts[0].paths[0].path=/',
+      'httpRoute.enabled=true',
+      'httpRoute.hostnames[0]=*.example.com',
+      'httpRoute.hostnames[1]=www.example.com',
+    ];
+    expect(allowedHosts(set)).toBe('blog.example.com,www.example.com');
+  });
+
+  it('are config.allowedHosts when given, and not set at all with a siteUrl', () => {
+    expect(allowedHosts(['config.allowedHosts[0]=a.example:8443', 'ingress.enabled=true', 'ingress.hosts[0].host=b.example', 'ingress.hosts[0].paths[0].path=/'])).toBe('a.example:8443');
+    expect(allowedHosts(['config.siteUrl=https://blog.example.com', 'config.allowedHosts[0]=a.example'])).toBeUndefined();
+  });
+
+  it('refuse a URL where a host belongs', () => {
+    const r = render(tool.bin, ['config.allowedHosts[0]=https://blog.example.com']);
+    expect(r.status).not.toBe(0);
+    expect(r.message).toMatch(/allowedHosts/);
   });
 });
 

@@ -177,6 +177,22 @@ Data of the posts ConfigMap: inline files plus chart files matching filesGlob (i
 {{- end }}
 
 {{/*
+ALLOWED_HOSTS: config.allowedHosts, else the hosts the Ingress and HTTPRoute answer for. Wildcards are
+left out: they name no host a page could link to.
+*/}}
+{{- define "kubeblog.allowedHosts" -}}
+{{- $hosts := list }}
+{{- range .Values.config.allowedHosts }}{{ $hosts = append $hosts (tpl . $) }}{{ end }}
+{{- if not $hosts }}
+{{- if .Values.ingress.enabled }}{{ range .Values.ingress.hosts }}{{ with .host }}{{ $hosts = append $hosts (tpl . $) }}{{ end }}{{ end }}{{ end }}
+{{- if .Values.httpRoute.enabled }}{{ range .Values.httpRoute.hostnames }}{{ $hosts = append $hosts (tpl . $) }}{{ end }}{{ end }}
+{{- end }}
+{{- $named := list }}
+{{- range $hosts }}{{ if not (hasPrefix "*" .) }}{{ $named = append $named (lower .) }}{{ end }}{{ end }}
+{{- join "," (uniq $named) }}
+{{- end }}
+
+{{/*
 Environment for the kubeblog container (the chart's ConfigMap).
 */}}
 {{- define "kubeblog.configData" -}}
@@ -190,6 +206,10 @@ BASE_PATH: {{ . | quote }}
 {{- end }}
 {{- with $c.siteUrl }}
 SITE_URL: {{ . | quote }}
+{{- else }}
+{{- with include "kubeblog.allowedHosts" . }}
+ALLOWED_HOSTS: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- with $c.siteTitle }}
 SITE_TITLE: {{ . | quote }}
