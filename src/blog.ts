@@ -36,7 +36,7 @@ export interface Blog {
   readonly cache: PageCache;
   readonly renderer: PostRenderer;
   readonly sources: readonly ContentSource[];
-  /** Loads every content source; rejects (with the reason) when one cannot start. */
+  /** Loads every content source and starts the render threads; rejects (with the reason) when one cannot start. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -134,7 +134,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     renderer,
     sources,
     start: async () => {
-      await Promise.all(sources.map((s) => s.start()));
+      await Promise.all([...sources.map((s) => s.start()), pool.ready()]);
     },
     stop: async () => {
       await Promise.all([...sources.map((s) => s.stop()), pool.close()]);

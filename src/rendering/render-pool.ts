@@ -50,11 +50,28 @@ export class RenderPool {
   private readonly threads: Thread[] = [];
   private readonly queue: Job[] = [];
   private closed = false;
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
+  private failStart!: (error: Error) => void;
   /** Threads replaced after a time-out or a crash, for metrics. */
   restarts = 0;
 
   constructor(private readonly options: RenderPoolOptions) {
+    this.started = new Promise<void>((resolve, reject) => {
+      this.markStarted = resolve;
+      this.failStart = reject;
+    });
+    // Whoever never asks must not see an unhandled rejection.
+    this.started.catch(() => undefined);
     for (let i = 0; i < options.threads; i++) this.threads.push(this.spawn());
+  }
+
+  /**
+   * Resolves once every first thread has loaded its modules; rejects when one could not start at all
+   * (a missing or broken module), which no restart would mend.
+   */
+  ready(): Promise<void> {
+    return this.started;
   }
 
   /** Runs one job; resolves with the worker's answer, rejects when it timed out or the thread failed. */
@@ -97,6 +114,7 @@ export class RenderPool {
     worker.on('message', (answer: { ready?: true; ok?: boolean; value?: unknown; error?: string }) => {
       if (answer.ready) {
         thread.ready = true;
+        if (this.threads.every((t) => t.ready)) this.markStarted();
         this.dispatch();
         return;
       }
@@ -117,6 +135,13 @@ export class RenderPool {
   private replace(thread: Thread, error: Error): void {
     const index = this.threads.indexOf(thread);
     if (index === -1) return;
+    if (!thread.ready) {
+      // A thread that dies before it is ready would die again: stop here rather than respawn for ever.
+      this.closed = true;
+      this.failStart(new Error(`a render thread could not start: ${error.message}`));
+      for (const job of this.queue.splice(0)) job.reject(error);
+      return;
+    }
     clearTimeout(thread.timer);
     const job = thread.job;
     thread.job = undefined;

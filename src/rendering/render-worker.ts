@@ -13,4 +13,6 @@ port.on('message', (job: FragmentJob) => {
     port.postMessage({ ok: false, error: (error as Error).message });
   }
 });
+// A first render compiles the engines' hot code: the first reader after a start or a restart would wait for it.
+renderFragment({ text: '# Warm\n\nSome *text* with `code`, a [link](/x) and\n\n```js\nconst x = 1;\n```\n\n- a\n- b\n' }, engines);
 port.postMessage({ ready: true });

@@ -94,19 +94,34 @@ export function blogRouter(deps: BlogRouteDeps): Router {
       if (rendered) {
         metrics.cacheHits.inc();
       } else {
-        metrics.cacheMisses.inc();
-        const stopTimer = metrics.renderDuration.startTimer({ kind });
-        const output = await target.render(site);
-        if (!output) {
-          next();
-          return;
+        // Requests for a page that is being rendered wait for that render instead of starting their own.
+        const renderKey = `${catalog.version} ${key}`;
+        let pending = rendering.get(renderKey);
+        if (pending) {
+          metrics.cacheHits.inc();
+        } else {
+          metrics.cacheMisses.inc();
+          pending = renderPage(kind, target, site, catalog.version, routeLabel(req), key).finally(() => rendering.delete(renderKey));
+          rendering.set(renderKey, pending);
         }
-        stopTimer();
-        rendered = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), catalog.version, routeLabel(req), cache);
-        cache.set(key, rendered);
+        rendered = await pending;
+      }
+      if (!rendered) {
+        next();
+        return;
       }
       await writePage(req, res, rendered);
     };
+  const rendering = new Map<string, Promise<RenderedPage | undefined>>();
+  const renderPage = async (kind: string, target: Target, site: SiteContext, version: number, route: string, key: string) => {
+    const stopTimer = metrics.renderDuration.startTimer({ kind });
+    const output = await target.render(site);
+    if (!output) return undefined;
+    stopTimer();
+    const page = new RenderedPage(200, output.contentType, cacheControl, Buffer.from(output.body), version, route, cache);
+    cache.set(key, page);
+    return page;
+  };
   const html = (body: string | undefined): Rendered | undefined => (body === undefined ? undefined : { body, contentType: HTML });
 
   const indexPage = (n: number | undefined, catalog: Catalog): Target | undefined => {

@@ -45,6 +45,8 @@ async function client(url: string, until: number, outcome: Outcome): Promise<voi
 describe('graceful shutdown', () => {
   it('fails readiness at once on SIGTERM, keeps serving through the delay, drops no request and exits 0', async () => {
     const proc = await startBlogProcess({ POSTS_DIR: POSTS, SHUTDOWN_DELAY_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '5', REQUEST_LOG_LEVEL: 'silent' });
+    // Rendered once before the load: this test is about shutdown, not about a first render.
+    expect((await fetch(`${proc.url}/posts/kubecon-was-nice`)).status).toBe(200);
     const outcome: Outcome = { ok: 0, refused: 0, failed: [] };
     const until = Date.now() + 8_000;
     const clients = Array.from({ length: 8 }, () => client(`${proc.url}/posts/kubecon-was-nice`, until, outcome));

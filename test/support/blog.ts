@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createBlog, type Blog } from '../../src/blog.js';
 import { loadConfig, type Config } from '../../src/ops/config.js';
 import { createLogger } from '../../src/ops/logger.js';
+import { freePort } from './process.js';
 
 /** Log lines a test can read back, as JSON objects. */
 export class LogCapture extends Writable {
@@ -27,8 +28,8 @@ export interface TestBlog {
   stop(): Promise<void>;
 }
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+function listen(server: Server, port: number): Promise<string> {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
 export interface RawResponse {
@@ -52,12 +53,14 @@ export function rawGet(url: string, headers: Record<string, string> = {}): Promi
 
 /** A blog over a posts folder, configured as from the environment, started (content loaded). */
 export async function startTestBlog(env: Record<string, string>): Promise<TestBlog> {
-  const config = loadConfig({ HOST: '127.0.0.1', WATCH_POLL_SECONDS: '0', ...env });
+  // The blog's own port, as in production, so the default ALLOWED_HOSTS name the address tests use.
+  const port = await freePort();
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), WATCH_POLL_SECONDS: '0', ...env });
   const logs = new LogCapture();
   const blog = createBlog(config, { logger: createLogger('debug', logs) });
   await blog.start();
   const server = createServer(blog.webHandler);
-  const url = await listen(server);
+  const url = await listen(server, port);
   return {
     blog,
     config,
