@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { Feed } from 'feed';
+import XMLBuilder from 'fast-xml-builder';
 import type { Catalog } from '../content/catalog.js';
 import type { Post } from '../content/post.js';
-import type { SiteContext, Theme } from './pages.js';
+import type { SiteContext } from './pages.js';
 import { absolute, paths } from './urls.js';
 
 /** How many of the newest posts a feed carries. */
@@ -17,52 +17,127 @@ export interface FeedScope {
   posts: readonly Post[];
 }
 
-function buildFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme: Theme): Feed {
-  const posts = scope.posts.slice(0, FEED_ITEMS);
-  const updated = posts.reduce<Date | undefined>((latest, p) => {
-    const at = p.updated ?? p.date;
-    return !latest || at > latest ? at : latest;
-  }, undefined);
-  const feed = new Feed({
-    id: absolute(site, scope.pagePath),
+export interface FeedEntry {
+  readonly post: Post;
+  /** The post body as HTML. */
+  readonly html: string;
+  /** Plain-text summary. */
+  readonly summary: string;
+}
+
+/** The posts a feed carries: the newest FEED_ITEMS of scope.posts. */
+export function feedPosts(scope: FeedScope): readonly Post[] {
+  return scope.posts.slice(0, FEED_ITEMS);
+}
+
+const ATOM_NS = 'http://www.w3.org/2005/Atom';
+const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
+
+/** Everything XML 1.0's Char production leaves out: C0 controls but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF. */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+function dropNonXmlChars(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(NOT_XML_CHAR, '') : value;
+}
+
+// fast-xml-builder escapes all of & < > ' " in text and attributes (xmlbuilder2 leaves `&lt;` as it is, so
+// escaped HTML such as a code sample showing <script> would reach readers as markup). Characters XML 1.0
+// does not allow are dropped on the way in, so no post can make the document ill-formed.
+const atomWriter = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  // A tag named "true" must stay term="true", not become a bare attribute name.
+  suppressBooleanAttributes: false,
+  suppressEmptyNode: true,
+  format: true,
+  tagValueProcessor: (_name, value) => dropNonXmlChars(value),
+  attributeValueProcessor: (_name, value) => dropNonXmlChars(value),
+});
+
+/** What both kinds of feed say, worked out once. */
+function feedFacts(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext) {
+  const updated = entries.reduce<Date>((latest, { post }) => {
+    const at = post.updated ?? post.date;
+    return at > latest ? at : latest;
+  }, new Date(0));
+  return {
+    pageUrl: absolute(site, scope.pagePath),
+    selfUrl: absolute(site, scope.selfPath),
+    updated: updated.toISOString(),
+    // RFC 4287 wants an author for every entry; one on the feed covers entries whose post names none.
+    author: site.author || site.title,
+    items: entries.map(({ post, html, summary }) => {
+      const url = absolute(site, paths.post(post.slug));
+      return {
+        post,
+        url,
+        html,
+        summary,
+        author: post.author ?? (site.author || undefined),
+        published: post.date.toISOString(),
+        updated: (post.updated ?? post.date).toISOString(),
+      };
+    }),
+  };
+}
+
+export function atomFeed(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext): string {
+  const facts = feedFacts(scope, entries, site);
+  const document = {
+    feed: {
+      '@xmlns': ATOM_NS,
+      '@xml:lang': site.language || undefined,
+      id: facts.pageUrl,
+      title: scope.title,
+      subtitle: site.description || undefined,
+      updated: facts.updated,
+      link: [
+        { '@rel': 'self', '@href': facts.selfUrl, '@type': 'application/atom+xml' },
+        { '@rel': 'alternate', '@href': facts.pageUrl, '@type': 'text/html' },
+      ],
+      author: { name: facts.author },
+      generator: 'kubeblog',
+      entry: facts.items.map((item) => ({
+        id: item.url,
+        title: item.post.title,
+        updated: item.updated,
+        published: item.published,
+        link: { '@href': item.url },
+        author: item.author ? { name: item.author } : undefined,
+        category: item.post.tags.map((tag) => ({ '@term': tag, '@label': tag })),
+        summary: item.summary ? { '@type': 'text', '#text': item.summary } : undefined,
+        content: { '@type': 'html', '#text': item.html },
+      })),
+    },
+  };
+  return `<?xml version="1.0" encoding="utf-8"?>\n${atomWriter.build(document)}`;
+}
+
+export function jsonFeed(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext): string {
+  const facts = feedFacts(scope, entries, site);
+  const feed = {
+    version: JSON_FEED_VERSION,
     title: scope.title,
-    description: site.description,
-    link: absolute(site, scope.pagePath),
-    language: site.language,
-    updated: updated ?? new Date(0),
-    generator: 'kubeblog',
-    feedLinks: { atom: absolute(site, paths.atom()), json: absolute(site, paths.jsonFeed()) },
-    feed: absolute(site, scope.selfPath),
-    author: site.author ? { name: site.author } : undefined,
-    copyright: `© ${site.author || site.title}`,
-    favicon: undefined,
-  });
-  for (const post of posts) {
-    const url = absolute(site, paths.post(post.slug));
-    feed.addItem({
-      id: url,
-      title: post.title,
-      link: url,
-      date: post.updated ?? post.date,
-      published: post.date,
-      description: post.description ?? theme.excerptText(post, catalog, site),
-      content: theme.postHtml(post, catalog, site),
-      category: post.tags.map((name) => ({ name, term: name })),
-      author: post.author ? [{ name: post.author }] : site.author ? [{ name: site.author }] : undefined,
-    });
-  }
-  return feed;
-}
-
-export function atomFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme: Theme): string {
-  return buildFeed(scope, catalog, site, theme).atom1();
-}
-
-export function jsonFeed(scope: FeedScope, catalog: Catalog, site: SiteContext, theme: Theme): string {
-  const feed = buildFeed(scope, catalog, site, theme);
-  // The feed's own address is the JSON one here, not the Atom one.
-  feed.options.feedLinks = { json: absolute(site, scope.selfPath) };
-  return feed.json1();
+    home_page_url: facts.pageUrl,
+    feed_url: facts.selfUrl,
+    description: site.description || undefined,
+    language: site.language || undefined,
+    authors: [{ name: facts.author }],
+    items: facts.items.map((item) => ({
+      id: item.url,
+      url: item.url,
+      title: item.post.title,
+      content_html: item.html,
+      summary: item.summary || undefined,
+      date_published: item.published,
+      date_modified: item.updated,
+      tags: item.post.tags,
+      authors: item.author ? [{ name: item.author }] : undefined,
+    })),
+  };
+  // The same text as the Atom feed: control characters and lone surrogates are no text a reader can show.
+  return JSON.stringify(feed, (_key, value: unknown) => dropNonXmlChars(value), 2);
 }
 
 /** Every page a search engine should know: posts with their last change, tags, archive, front page. */

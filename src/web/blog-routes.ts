@@ -4,7 +4,7 @@ import type { ContentStore } from '../content/store.js';
 import type { Config } from '../ops/config.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Asset } from '../rendering/assets.js';
-import { atomFeed, jsonFeed, robotsTxt, sitemap } from '../rendering/feeds.js';
+import { type FeedEntry, type FeedScope, atomFeed, feedPosts, jsonFeed, robotsTxt, sitemap } from '../rendering/feeds.js';
 import { type SiteContext, type Theme, readingMinutes } from '../rendering/pages.js';
 import { href, paths } from '../rendering/urls.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
@@ -72,6 +72,12 @@ export function blogRouter(deps: BlogRouteDeps): Router {
       await writePage(req, res, rendered);
     };
   const html = (body: string | undefined): Rendered | undefined => (body === undefined ? undefined : { body, contentType: HTML });
+  const feedEntries = (scope: FeedScope, catalog: Catalog, site: SiteContext): FeedEntry[] =>
+    feedPosts(scope).map((post) => ({
+      post,
+      html: theme.postHtml(post, catalog, site),
+      summary: post.description ?? theme.excerptText(post, catalog, site),
+    }));
 
   router.get('/', page('index', (_req, catalog, site) => html(theme.indexPage(catalog, 1, config.postsPerPage, site))));
   router.get('/page/:n', (req, res, next) => {
@@ -106,23 +112,23 @@ export function blogRouter(deps: BlogRouteDeps): Router {
       const tag = catalog.tag(String(req.params.tag));
       if (!tag) return undefined;
       const scope = { title: `${site.title}: ${tag.name}`, selfPath: paths.tagFeed(tag.slug), pagePath: paths.tag(tag.slug), posts: tag.posts };
-      return { body: atomFeed(scope, catalog, site, theme), contentType: 'application/atom+xml; charset=utf-8' };
+      return { body: atomFeed(scope, feedEntries(scope, catalog, site), site), contentType: 'application/atom+xml; charset=utf-8' };
     }),
   );
   router.get('/archive', page('archive', (_req, catalog, site) => html(theme.archivePage(catalog, site))));
   router.get(
     '/feed.xml',
-    page('feed', (_req, catalog, site) => ({
-      body: atomFeed({ title: site.title, selfPath: paths.atom(), pagePath: paths.home(), posts: catalog.posts }, catalog, site, theme),
-      contentType: 'application/atom+xml; charset=utf-8',
-    })),
+    page('feed', (_req, catalog, site) => {
+      const scope = { title: site.title, selfPath: paths.atom(), pagePath: paths.home(), posts: catalog.posts };
+      return { body: atomFeed(scope, feedEntries(scope, catalog, site), site), contentType: 'application/atom+xml; charset=utf-8' };
+    }),
   );
   router.get(
     '/feed.json',
-    page('feed', (_req, catalog, site) => ({
-      body: jsonFeed({ title: site.title, selfPath: paths.jsonFeed(), pagePath: paths.home(), posts: catalog.posts }, catalog, site, theme),
-      contentType: 'application/feed+json; charset=utf-8',
-    })),
+    page('feed', (_req, catalog, site) => {
+      const scope = { title: site.title, selfPath: paths.jsonFeed(), pagePath: paths.home(), posts: catalog.posts };
+      return { body: jsonFeed(scope, feedEntries(scope, catalog, site), site), contentType: 'application/feed+json; charset=utf-8' };
+    }),
   );
   router.get(
     '/sitemap.xml',
