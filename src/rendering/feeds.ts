@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import XMLBuilder from 'fast-xml-builder';
+import type sanitizeHtml from 'sanitize-html';
 import type { Catalog } from '../content/catalog.js';
 import type { Post } from '../content/post.js';
 import type { SiteContext } from './pages.js';
@@ -55,6 +57,82 @@ const atomWriter = new XMLBuilder({
   attributeValueProcessor: (_name, value) => dropNonXmlChars(value),
 });
 
+/**
+ * What of a post's HTML a feed reader gets. Readers show it in their own pages, without our CSP, so
+ * anything that runs script or loads active content goes; what a blog post is made of stays.
+ */
+const FEED_HTML: sanitizeHtml.IOptions = {
+  allowedTags: [
+    'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'div', 'span', 'a', 'img', 'br', 'hr',
+    'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'blockquote', 'q', 'cite', 'pre', 'code', 'kbd', 'samp', 'var',
+    'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'figure', 'figcaption',
+    'em', 'strong', 'b', 'i', 'u', 's', 'del', 'ins', 'mark', 'small', 'sup', 'sub', 'abbr', 'time',
+    'details', 'summary', 'input',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title'],
+    img: ['src', 'alt', 'title', 'width', 'height'],
+    // highlight.js marks tokens with classes; readers that style `hljs-*` show the colours.
+    pre: ['class'],
+    code: ['class'],
+    span: ['class'],
+    th: ['align', 'colspan', 'rowspan', 'scope'],
+    td: ['align', 'colspan', 'rowspan'],
+    ol: ['start', 'reversed'],
+    blockquote: ['cite'],
+    q: ['cite'],
+    del: ['cite', 'datetime'],
+    ins: ['cite', 'datetime'],
+    abbr: ['title'],
+    time: ['datetime'],
+    details: ['open'],
+    // Task lists: a disabled checkbox, ticked or not.
+    input: ['type', 'checked', 'disabled'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: {},
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+  // An image whose source was dropped would show as a broken one.
+  exclusiveFilter: (frame) => (frame.tag === 'input' && frame.attribs.type !== 'checkbox') || (frame.tag === 'img' && !frame.attribs.src),
+};
+
+let sanitizer: typeof sanitizeHtml | undefined;
+
+/**
+ * sanitize-html, loaded the first time a feed is rendered: bundled into main.js it and its CSS parser
+ * add ~50 ms to every pod's start-up, for a page only feed readers ask for.
+ */
+function loadSanitizer(): typeof sanitizeHtml {
+  return (sanitizer ??= createRequire(import.meta.url)('sanitize-html') as typeof sanitizeHtml);
+}
+
+/** `value` resolved against `base`; left as it is when it is no URL, for the sanitizer to judge. */
+function resolved(value: string, base: string): string {
+  try {
+    return new URL(value, base).href;
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A post's HTML as feeds carry it: sanitized, with relative links and images made absolute against the
+ * post's URL, since readers resolve them against the feed's address or not at all.
+ */
+function feedHtml(html: string, postUrl: string): string {
+  const absoluteAttribute =
+    (attribute: string): sanitizeHtml.Transformer =>
+    (tagName, attribs) => {
+      const value = attribs[attribute];
+      return { tagName, attribs: value === undefined ? attribs : { ...attribs, [attribute]: resolved(value, postUrl) } };
+    };
+  const cite = absoluteAttribute('cite');
+  return loadSanitizer()(html, {
+    ...FEED_HTML,
+    transformTags: { a: absoluteAttribute('href'), img: absoluteAttribute('src'), blockquote: cite, q: cite, del: cite, ins: cite },
+  });
+}
+
 /** What both kinds of feed say, worked out once. */
 function feedFacts(scope: FeedScope, entries: readonly FeedEntry[], site: SiteContext) {
   const updated = entries.reduce<Date>((latest, { post }) => {
@@ -72,7 +150,7 @@ function feedFacts(scope: FeedScope, entries: readonly FeedEntry[], site: SiteCo
       return {
         post,
         url,
-        html,
+        html: feedHtml(html, url),
         summary,
         author: post.author ?? (site.author || undefined),
         published: post.date.toISOString(),
