@@ -11,6 +11,9 @@ import { href, paths } from './urls.js';
  */
 const INLINE_MAX_CHARS = 2048;
 
+/** About a few milliseconds of excerpts: what a list renders between two turns of the event loop. */
+const EXCERPTS_PER_TURN = 50;
+
 /** What a post shows in place of a body that could not be rendered. */
 export const BODY_LEFT_OUT = '<p class="render-failed"><em>This post could not be shown in full. Its author has been told.</em></p>';
 
@@ -45,10 +48,19 @@ export class PostRenderer {
     return (await this.render(post, 'excerpt', post.excerptMarkdown, catalog, site)) ?? '';
   }
 
-  /** Excerpts of several posts, rendered side by side on the threads. */
+  /**
+   * Excerpts of several posts. Those rendered on the event loop are taken a batch at a time, with a turn
+   * of the loop between batches, so a list of thousands of posts does not hold other requests up.
+   */
   async excerptsHtml(posts: readonly Post[], catalog: Catalog, site: SiteContext): Promise<Map<Post, string>> {
-    const html = await Promise.all(posts.map((post) => this.excerptHtml(post, catalog, site)));
-    return new Map(posts.map((post, i) => [post, html[i] ?? '']));
+    const excerpts = new Map<Post, string>();
+    for (let start = 0; start < posts.length; start += EXCERPTS_PER_TURN) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const batch = posts.slice(start, start + EXCERPTS_PER_TURN);
+      const html = await Promise.all(batch.map((post) => this.excerptHtml(post, catalog, site)));
+      batch.forEach((post, i) => excerpts.set(post, html[i] ?? ''));
+    }
+    return excerpts;
   }
 
   private async render(post: Post, part: PostPart, text: string, catalog: Catalog, site: SiteContext): Promise<string | undefined> {
