@@ -77,7 +77,15 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const sources: ContentSource[] = [];
   if (config.contentSources.includes('directory')) {
     sources.push(
-      new DirectorySource({ dir: config.postsDir, timezone: config.timezone, store, logger, pollSeconds: config.watchPollSeconds }),
+      new DirectorySource({
+        dir: config.postsDir,
+        timezone: config.timezone,
+        postMaxBytes: config.postMaxBytes,
+        frontMatterMaxBytes: config.frontMatterMaxBytes,
+        store,
+        logger,
+        pollSeconds: config.watchPollSeconds,
+      }),
     );
   }
   sources.push(...(options.extraSources?.(store, metrics) ?? []));

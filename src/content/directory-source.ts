@@ -1,14 +1,19 @@
-import { type FSWatcher, closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
+import { type Dirent, type FSWatcher, readdirSync, watch } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { countWords, parsePost, postBody } from './parse.js';
 import { type Post, PostError, isPostCandidate } from './post.js';
+import { type PostFileVersion, findPostFile, readPostFile, rereadPostFile } from './post-file.js';
 import type { ContentStore } from './store.js';
 
 export interface DirectorySourceOptions {
   dir: string;
   timezone: string;
+  /** POST_MAX_BYTES: a bigger file is refused from its size alone, never read. */
+  postMaxBytes: number;
+  /** FRONT_MATTER_MAX_BYTES. */
+  frontMatterMaxBytes: number;
   store: ContentStore;
   logger: Logger;
   /** Rescan this often as a safety net for file systems without change events; 0 turns it off. */
@@ -18,8 +23,16 @@ export interface DirectorySourceOptions {
 }
 
 interface CachedParse {
+  /** The identity of the file version parsed (or refused). */
   key: string;
   result: Post | PostError;
+}
+
+interface ParsedEntry {
+  name: string;
+  cached: CachedParse;
+  /** Parsed by this load, not taken from an earlier one. */
+  fresh: boolean;
 }
 
 export const DIRECTORY_SOURCE = 'directory';
@@ -100,8 +113,10 @@ export class DirectorySource {
       await this.watch(real);
       // Synchronous reads on purpose: thousands of small files load several times faster than through
       // the promise API (no per-file promise and buffer churn), and only changed files are read at all.
-      const names = readdirSync(real).filter(isPostCandidate).sort().reverse();
-      const results = names.map((name) => this.parseFile(real, name));
+      const entries = readdirSync(real, { withFileTypes: true })
+        .filter((entry) => isPostCandidate(entry.name))
+        .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      const results = entries.map((entry) => this.parseFile(real, entry));
       const posts: Post[] = [];
       const problems: PostError[] = [];
       const keys: string[] = [];
@@ -110,15 +125,20 @@ export class DirectorySource {
         if (!entry) continue;
         seen.add(entry.name);
         keys.push(`${entry.name}@${entry.cached.key}`);
-        if (entry.cached.result instanceof PostError) problems.push(entry.cached.result);
-        else posts.push(entry.cached.result);
+        const { result } = entry.cached;
+        if (result instanceof PostError) {
+          problems.push(result);
+          // Once per version of the file, not at every reload.
+          if (entry.fresh) logger.warn({ file: result.origin, reason: result.reason }, `post skipped: ${result.message}`);
+        } else {
+          posts.push(result);
+        }
       }
       for (const name of this.parsed.keys()) if (!seen.has(name)) this.parsed.delete(name);
       const fingerprint = keys.join('\n');
       const before = store.fingerprintOf(this.name);
       store.replace(this.name, posts, problems, fingerprint);
       if (before !== fingerprint) {
-        for (const problem of problems) logger.warn({ file: problem.origin, reason: problem.reason }, `post skipped: ${problem.message}`);
         logger.info({ source: this.name, dir, posts: posts.length, skipped: problems.length }, 'posts loaded');
       }
     } catch (error) {
@@ -127,34 +147,39 @@ export class DirectorySource {
     }
   }
 
-  /** Reads and parses one file unless its identity (inode, size, mtime) is unchanged since the last load. */
-  private parseFile(dir: string, name: string): { name: string; cached: CachedParse } | undefined {
-    const file = path.join(dir, name);
+  /**
+   * Parses the entry `name` unless its version is the one parsed last time. Only regular files inside the
+   * folder are read, and only up to POST_MAX_BYTES: the folder's writers may link to files elsewhere,
+   * make FIFOs or drop huge files, and none of that may be served, stall a reload or fill memory.
+   */
+  private parseFile(realDir: string, entry: Dirent): ParsedEntry | undefined {
+    const { name } = entry;
+    const maxBytes = this.options.postMaxBytes;
     const origin = path.join(this.options.dir, name);
+    const found = findPostFile(realDir, name, entry.isSymbolicLink(), maxBytes);
+    if (!found) return undefined; // Removed since readdir, or a symlink to nothing: not a post.
     const previous = this.parsed.get(name);
-    if (previous) {
-      try {
-        if (previous.key === identity(statSync(file))) return { name, cached: previous };
-      } catch {
-        return undefined; // Removed since readdir, or a dangling symlink: not a post.
-      }
-    }
-    let read;
-    try {
-      read = readIdentified(file);
-    } catch {
-      return undefined;
-    }
+    if (previous?.key === found.key) return { name, cached: previous, fresh: false };
+    if ('refusal' in found) return this.remember(name, found.key, new PostError(origin, found.refusal));
+    const read = readPostFile(realDir, found.real, maxBytes);
     if (!read) return undefined;
-    let result: Post | PostError;
-    try {
-      result = withBodyFromDisk(parsePost(name, origin, read.bytes, { timezone: this.options.timezone }), file);
-    } catch (error) {
-      result = error instanceof PostError ? error : new PostError(origin, (error as Error).message);
-    }
-    const cached = { key: read.key, result };
+    if ('refusal' in read) return this.remember(name, read.key, new PostError(origin, read.refusal));
+    return this.remember(name, read.key, this.parse(name, origin, read.bytes, { realDir, real: found.real, key: read.key, maxBytes }));
+  }
+
+  private remember(name: string, key: string, result: Post | PostError): ParsedEntry {
+    const cached = { key, result };
     this.parsed.set(name, cached);
-    return { name, cached };
+    return { name, cached, fresh: true };
+  }
+
+  private parse(name: string, origin: string, bytes: Buffer, version: PostFileVersion): Post | PostError {
+    const { timezone, postMaxBytes, frontMatterMaxBytes } = this.options;
+    try {
+      return withBodyFromFile(parsePost(name, origin, bytes, { timezone, postMaxBytes, frontMatterMaxBytes }), version);
+    } catch (error) {
+      return error instanceof PostError ? error : new PostError(origin, (error as Error).message);
+    }
   }
 
   /**
@@ -189,10 +214,11 @@ export class DirectorySource {
 
 /**
  * The post without its body in memory: the body is read again when a page is rendered (once per content
- * version, as pages are cached). structuredClone copies the strings, which would otherwise be slices
- * that keep the whole file text alive.
+ * version, as pages are cached), with the checks of the first read, and only if the file is still the
+ * version the metadata came from. structuredClone copies the strings, which would otherwise be slices that
+ * keep the whole file text alive.
  */
-function withBodyFromDisk(post: Post, file: string): Post {
+function withBodyFromFile(post: Post, version: PostFileVersion): Post {
   const { body: _inMemory, wordCount: _fromMemory, ...rest } = post;
   const compact = structuredClone(rest);
   // The closures keep the origin alone: capturing `compact` would keep a second copy of every post.
@@ -200,34 +226,14 @@ function withBodyFromDisk(post: Post, file: string): Post {
   // The first read of the body also counts its words, so a page that shows both reads the file once.
   let words: number | undefined;
   const read = () => {
-    const text = postBody(origin, readFileSync(file));
+    const bytes = rereadPostFile(version);
+    // A reload is on its way; until then this post has no body to show that matches its metadata.
+    if (!bytes) throw new Error(`${origin} changed since it was loaded`);
+    const text = postBody(origin, bytes);
     words ??= countWords(text);
     return { text, words };
   };
   return { ...compact, body: () => read().text, wordCount: () => words ?? read().words };
-}
-
-function identity(info: { dev: number; ino: number; size: number; mtimeMs: number }): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
-}
-
-/** The bytes of a regular file and their identity from the same open file, so the two cannot disagree. */
-function readIdentified(file: string): { key: string; bytes: Buffer } | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return undefined;
-    const bytes = Buffer.allocUnsafe(info.size);
-    let offset = 0;
-    while (offset < info.size) {
-      const n = readSync(fd, bytes, offset, info.size - offset, null);
-      if (n === 0) break;
-      offset += n;
-    }
-    return { key: identity(info), bytes: offset === info.size ? bytes : bytes.subarray(0, offset) };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The folders holding a symlink that lies on `target`'s path: where a git-sync style swap happens. */
