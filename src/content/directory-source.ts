@@ -2,9 +2,10 @@ import { type Dirent, type FSWatcher, readdirSync, watch } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { type PostFileCopy, PostFileCopies } from './file-copies.js';
 import { countWords, parsePost, postBody } from './parse.js';
 import { type Post, PostError, isPostCandidate } from './post.js';
-import { type PostFileVersion, findPostFile, readPostFile, rereadPostFile } from './post-file.js';
+import { currentKey, locatePostFile, readPostFile } from './post-file.js';
 import type { ContentStore } from './store.js';
 
 export interface DirectorySourceOptions {
@@ -22,10 +23,16 @@ export interface DirectorySourceOptions {
   debounceMs?: number;
 }
 
+/** A post and the copy of the file version it was parsed from, which its body is read from. */
+interface GoodVersion {
+  post: Post;
+  copy: PostFileCopy;
+}
+
 interface CachedParse {
   /** The identity of the file version parsed (or refused). */
   key: string;
-  result: Post | PostError;
+  result: GoodVersion | PostError;
 }
 
 interface ParsedEntry {
@@ -37,6 +44,9 @@ interface ParsedEntry {
 
 export const DIRECTORY_SOURCE = 'directory';
 
+/** How many posts a load copies into memory as it parses them; the rest are copied after it. */
+const COPIES_IN_A_LOAD = 64;
+
 /**
  * Posts from a folder, reloaded when it changes. It follows the two ways Kubernetes swaps content:
  * a ConfigMap volume (files are symlinks through `..data`, which is replaced by a rename inside the
@@ -46,6 +56,10 @@ export const DIRECTORY_SOURCE = 'directory';
 export class DirectorySource {
   readonly name = DIRECTORY_SOURCE;
   private readonly parsed = new Map<string, CachedParse>();
+  /** The newest version of each file that was a post, served while a later version is broken. */
+  private readonly lastGood = new Map<string, GoodVersion>();
+  private readonly copies = new PostFileCopies();
+  private parsedThisLoad = 0;
   private readonly watchers = new Map<string, FSWatcher>();
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
@@ -82,6 +96,7 @@ export class DirectorySource {
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     await this.running;
+    this.copies.stop();
   }
 
   /** Reloads now (or right after the reload under way) and resolves when that reload has finished. */
@@ -116,6 +131,7 @@ export class DirectorySource {
       const entries = readdirSync(real, { withFileTypes: true })
         .filter((entry) => isPostCandidate(entry.name))
         .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      this.parsedThisLoad = 0;
       const results = entries.map((entry) => this.parseFile(real, entry));
       const posts: Post[] = [];
       const problems: PostError[] = [];
@@ -128,13 +144,22 @@ export class DirectorySource {
         const { result } = entry.cached;
         if (result instanceof PostError) {
           problems.push(result);
+          // Only a version whose copy is in memory: the file holds the broken one now.
+          const lastGood = this.lastGood.get(entry.name);
+          const served = lastGood?.copy.isKept === true;
+          if (served) posts.push(lastGood.post);
           // Once per version of the file, not at every reload.
-          if (entry.fresh) logger.warn({ file: result.origin, reason: result.reason }, `post skipped: ${result.message}`);
+          if (entry.fresh) {
+            const consequence = served ? 'post broken, serving its last good version' : 'post skipped';
+            logger.warn({ file: result.origin, reason: result.reason, servingLastGood: served }, `${consequence}: ${result.message}`);
+          }
         } else {
-          posts.push(result);
+          posts.push(result.post);
+          this.lastGood.set(entry.name, result);
         }
       }
       for (const name of this.parsed.keys()) if (!seen.has(name)) this.parsed.delete(name);
+      for (const name of this.lastGood.keys()) if (!seen.has(name)) this.lastGood.delete(name);
       const fingerprint = keys.join('\n');
       const before = store.fingerprintOf(this.name);
       store.replace(this.name, posts, problems, fingerprint);
@@ -156,30 +181,35 @@ export class DirectorySource {
     const { name } = entry;
     const maxBytes = this.options.postMaxBytes;
     const origin = path.join(this.options.dir, name);
-    const found = findPostFile(realDir, name, entry.isSymbolicLink(), maxBytes);
-    if (!found) return undefined; // Removed since readdir, or a symlink to nothing: not a post.
+    const located = locatePostFile(realDir, entry);
+    if (!located) return undefined; // Removed since readdir, or a symlink to nothing: not a post.
     const previous = this.parsed.get(name);
-    if (previous?.key === found.key) return { name, cached: previous, fresh: false };
-    if ('refusal' in found) return this.remember(name, found.key, new PostError(origin, found.refusal));
-    const read = readPostFile(realDir, found.real, maxBytes);
+    if ('refusal' in located) {
+      return previous?.key === located.key ? { name, cached: previous, fresh: false } : this.remember(name, located.key, new PostError(origin, located.refusal));
+    }
+    // Only a file parsed before needs a look before the read: is it still that version?
+    if (previous && previous.key === currentKey(located.real)) return { name, cached: previous, fresh: false };
+    const read = readPostFile(located, maxBytes);
     if (!read) return undefined;
     if ('refusal' in read) return this.remember(name, read.key, new PostError(origin, read.refusal));
-    return this.remember(name, read.key, this.parse(name, origin, read.bytes, { realDir, real: found.real, key: read.key, maxBytes }));
+    const { timezone, postMaxBytes, frontMatterMaxBytes } = this.options;
+    let post: Post;
+    try {
+      post = parsePost(name, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes });
+    } catch (error) {
+      return this.remember(name, read.key, error instanceof PostError ? error : new PostError(origin, (error as Error).message));
+    }
+    // An edit or two is copied at once: the file cannot change before its copy is taken.
+    this.parsedThisLoad += 1;
+    const bytesInHand = this.parsedThisLoad <= COPIES_IN_A_LOAD ? read.bytes : undefined;
+    const copy = this.copies.add({ ...located, key: read.key, maxBytes }, bytesInHand);
+    return this.remember(name, read.key, { post: withBodyFrom(post, copy), copy });
   }
 
-  private remember(name: string, key: string, result: Post | PostError): ParsedEntry {
+  private remember(name: string, key: string, result: GoodVersion | PostError): ParsedEntry {
     const cached = { key, result };
     this.parsed.set(name, cached);
     return { name, cached, fresh: true };
-  }
-
-  private parse(name: string, origin: string, bytes: Buffer, version: PostFileVersion): Post | PostError {
-    const { timezone, postMaxBytes, frontMatterMaxBytes } = this.options;
-    try {
-      return withBodyFromFile(parsePost(name, origin, bytes, { timezone, postMaxBytes, frontMatterMaxBytes }), version);
-    } catch (error) {
-      return error instanceof PostError ? error : new PostError(origin, (error as Error).message);
-    }
   }
 
   /**
@@ -213,21 +243,20 @@ export class DirectorySource {
 }
 
 /**
- * The post without its body in memory: the body is read again when a page is rendered (once per content
- * version, as pages are cached), with the checks of the first read, and only if the file is still the
- * version the metadata came from. structuredClone copies the strings, which would otherwise be slices that
- * keep the whole file text alive.
+ * The post with its body taken from `copy` when a page is rendered (once per content version, as pages
+ * are cached): the version the metadata came from, whatever the file holds by then. structuredClone
+ * copies the strings, which would otherwise be slices that keep the whole file text alive.
  */
-function withBodyFromFile(post: Post, version: PostFileVersion): Post {
-  const { body: _inMemory, wordCount: _fromMemory, ...rest } = post;
+function withBodyFrom(post: Post, copy: PostFileCopy): Post {
+  const { body: _parsed, wordCount: _ofParsed, ...rest } = post;
   const compact = structuredClone(rest);
   // The closures keep the origin alone: capturing `compact` would keep a second copy of every post.
   const { origin } = compact;
-  // The first read of the body also counts its words, so a page that shows both reads the file once.
+  // The first read of the body also counts its words, so a page that shows both reads it once.
   let words: number | undefined;
   const read = () => {
-    const bytes = rereadPostFile(version);
-    // A reload is on its way; until then this post has no body to show that matches its metadata.
+    const bytes = copy.bytes();
+    // Changed before its copy was taken (just after a load): a reload is on its way.
     if (!bytes) throw new Error(`${origin} changed since it was loaded`);
     const text = postBody(origin, bytes);
     words ??= countWords(text);

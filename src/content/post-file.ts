@@ -2,20 +2,31 @@ import { type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readS
 import path from 'node:path';
 import { oversizedPostReason } from './parse.js';
 
+/** Where a post file really is: `linked` when a symbolic link in the folder led there. */
+export interface PostFileLocation {
+  /** The posts folder's real path. */
+  realDir: string;
+  real: string;
+  linked: boolean;
+}
+
+/** One version of a post file: where it is and its identity, so it can be read again and known to be the same. */
+export interface PostFileVersion extends PostFileLocation {
+  key: string;
+  maxBytes: number;
+}
+
 /**
- * A post file in the folder, before it is read: its real path and the identity of its version, or why it
- * is refused. The identity is a key for caching: an unchanged file is not read again, and a refused one
- * is not reported again.
+ * Why a file is not read. `key` identifies what was refused (the file's version, or where a link led), so
+ * a refusal that has not changed is not reported again.
  */
-export type FoundPostFile = { key: string; real: string } | RefusedPostFile;
-
-/** A post file's bytes and the identity of the version they are, or why it is refused. */
-export type PostFileBytes = { key: string; bytes: Buffer } | RefusedPostFile;
-
 export interface RefusedPostFile {
   key: string;
   refusal: string;
 }
+
+/** A post file's bytes and the identity of the version they are, or why it is refused. */
+export type PostFileBytes = { key: string; bytes: Buffer } | RefusedPostFile;
 
 /** Whether the resolved path `real` lies inside the resolved folder `realDir`. */
 export function isInside(realDir: string, real: string): boolean {
@@ -41,40 +52,45 @@ function outside(real: string, realDir: string): RefusedPostFile {
   return { key: `outside:${real}`, refusal: `leads to "${real}", outside the posts folder "${realDir}"; not read` };
 }
 
-/** Refuses what is not a regular file of at most `maxBytes`, from its metadata alone. */
-function refusalOf(info: Stats, maxBytes: number): string | undefined {
-  if (!info.isFile()) return `is not a regular file (${kindOf(info)}); not read`;
-  if (info.size > maxBytes) return `${oversizedPostReason(info.size, maxBytes)}; not read`;
-  return undefined;
-}
-
 /**
- * Looks at the entry `name` of the folder whose real path is `realDir` without opening it. A symbolic link
- * is followed only to a file inside the folder (a ConfigMap volume links `x.md -> ..data/x.md`); anything
- * but a regular file of at most `maxBytes` is refused, so a FIFO or a device is never opened and a huge
- * file never read. Undefined when the entry is gone or is a link to nothing.
+ * Where the folder entry `entry` (of the folder whose real path is `realDir`) leads, without opening
+ * anything. A symbolic link is followed only to a file inside the folder (a ConfigMap volume links
+ * `x.md -> ..data/x.md`); an entry that is neither a link nor a regular file (a FIFO, a socket, a
+ * device, a folder) is refused from its metadata. Undefined when the entry is gone or links to nothing.
  */
-export function findPostFile(realDir: string, name: string, isSymlink: boolean, maxBytes: number): FoundPostFile | undefined {
-  let real = path.join(realDir, name);
-  if (isSymlink) {
+export function locatePostFile(
+  realDir: string,
+  entry: { name: string; isFile(): boolean; isSymbolicLink(): boolean },
+): PostFileLocation | RefusedPostFile | undefined {
+  const file = path.join(realDir, entry.name);
+  if (entry.isFile()) return { realDir, real: file, linked: false };
+  if (entry.isSymbolicLink()) {
+    let real: string;
     try {
-      real = realpathSync.native(real);
+      real = realpathSync.native(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
       return { key: `unresolved:${code}`, refusal: `is a symbolic link that cannot be resolved (${code}); not read` };
     }
-    if (!isInside(realDir, real)) return outside(real, realDir);
+    return isInside(realDir, real) ? { realDir, real, linked: true } : outside(real, realDir);
   }
   let info: Stats;
   try {
-    info = lstatSync(real);
+    info = lstatSync(file);
   } catch {
     return undefined;
   }
-  const key = identity(info);
-  const refusal = refusalOf(info, maxBytes);
-  return refusal === undefined ? { key, real } : { key, refusal };
+  return { key: identity(info), refusal: `is not a regular file (${kindOf(info)}); not read` };
+}
+
+/** The identity of the file at `real` now, undefined if it is gone: tells whether it is still the version parsed. */
+export function currentKey(real: string): string | undefined {
+  try {
+    return identity(lstatSync(real));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The path the kernel opened, from Linux's /proc/self/fd: what was opened, whatever was swapped meanwhile. */
@@ -82,21 +98,22 @@ function openedPath(fd: number): string | undefined {
   try {
     return readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
-    return undefined; // No /proc: the checks before the open stand alone.
+    return undefined; // No /proc: the check before the open stands alone.
   }
 }
 
 /**
- * Reads a file findPostFile accepted. The folder's writers can swap entries between the look and the
- * read, so the open file is checked again: opened without following a link (O_NOFOLLOW) and without
- * waiting for a writer (O_NONBLOCK: a FIFO swapped in cannot stall the process), then its type, size and
- * real location come from the open file itself. The bytes and their identity come from the same open
- * file, so the two cannot disagree. Undefined when the file is gone.
+ * Reads the file at `location`, refusing anything but a regular file of at most `maxBytes`. The folder's
+ * writers can swap entries between a look and the read, so the open file itself is checked: opened
+ * without following a link (O_NOFOLLOW) and without waiting for a writer (O_NONBLOCK: a FIFO cannot stall
+ * the process), its type and size from fstat before a byte is read and, when a link led there, its real
+ * location from the kernel (a folder on the way could have become a link). The bytes and their identity
+ * come from the same open file, so the two cannot disagree. Undefined when the file is gone.
  */
-export function readPostFile(realDir: string, real: string, maxBytes: number): PostFileBytes | undefined {
+export function readPostFile(location: PostFileLocation, maxBytes: number): PostFileBytes | undefined {
   let fd: number;
   try {
-    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    fd = openSync(location.real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -105,10 +122,12 @@ export function readPostFile(realDir: string, real: string, maxBytes: number): P
   try {
     const info = fstatSync(fd);
     const key = identity(info);
-    const refusal = refusalOf(info, maxBytes);
-    if (refusal !== undefined) return { key, refusal };
-    const opened = openedPath(fd);
-    if (opened !== undefined && !isInside(realDir, opened)) return outside(opened, realDir);
+    if (!info.isFile()) return { key, refusal: `is not a regular file (${kindOf(info)}); not read` };
+    if (info.size > maxBytes) return { key, refusal: `${oversizedPostReason(info.size, maxBytes)}; not read` };
+    if (location.linked) {
+      const opened = openedPath(fd);
+      if (opened !== undefined && !isInside(location.realDir, opened)) return outside(opened, location.realDir);
+    }
     const bytes = Buffer.allocUnsafe(info.size);
     let offset = 0;
     while (offset < info.size) {
@@ -122,16 +141,8 @@ export function readPostFile(realDir: string, real: string, maxBytes: number): P
   }
 }
 
-/** One version of a post file: where it is and which version, so it can be read again and known to be the same. */
-export interface PostFileVersion {
-  realDir: string;
-  real: string;
-  key: string;
-  maxBytes: number;
-}
-
 /** The bytes of `version`, read again with the same checks; undefined when the file is gone or another version. */
 export function rereadPostFile(version: PostFileVersion): Buffer | undefined {
-  const read = readPostFile(version.realDir, version.real, version.maxBytes);
+  const read = readPostFile(version, version.maxBytes);
   return read !== undefined && 'bytes' in read && read.key === version.key ? read.bytes : undefined;
 }

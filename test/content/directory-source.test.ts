@@ -103,26 +103,57 @@ describe('watching a posts folder', () => {
     await request(running.url).get('/posts/long').expect(200).expect(/10 min read/).expect(/"wordCount":2200[,}]/);
   });
 
-  it('skips a post broken by an edit, and keeps the last good set when the folder vanishes', async () => {
+  it('keeps serving the last good version of a post an edit broke, counted invalid, until it is fixed or deleted', async () => {
     root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
-    const dir = path.join(root, 'posts');
-    await mkdir(dir);
-    await writeFile(path.join(dir, '2020-01-01-one.md'), post({ title: 'One' }, 'x'));
-    await writeFile(path.join(dir, '2020-01-02-two.md'), post({ title: 'Two' }, 'x'));
-    running = await startTestBlog({ POSTS_DIR: dir });
+    const file = path.join(root, '2020-01-02-two.md');
+    await writeFile(path.join(root, '2020-01-01-one.md'), post({ title: 'One' }, 'x'));
+    await writeFile(file, post({ title: 'Two' }, 'The first version of two.'));
+    running = await startTestBlog({ POSTS_DIR: root });
     const store = running.blog.store;
 
     let changed = nextReload(store);
-    await writeFile(path.join(dir, '2020-01-02-two.md'), '---\ntitle: [broken\n---\n');
+    await writeFile(file, '---\ntitle: [broken\n---\nThe broken version of two.\n');
+    await changed;
+    expect(await titles(running)).toEqual(['Two', 'One']);
+    const page = await request(running.url).get('/posts/two').expect(200);
+    expect(page.text).toContain('The first version of two.');
+    expect(page.text).not.toContain('broken version');
+    const metrics = await request(running.blog.opsApp).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^kubeblog_content_posts\{state="invalid"\} 1$/m);
+    const logged = running.logs.lines.find((l) => l.file === file);
+    expect(logged?.msg).toMatch(/^post broken, serving its last good version: .*front matter is not valid YAML/);
+
+    changed = nextReload(store);
+    await writeFile(file, post({ title: 'Two, fixed' }, 'The fixed version of two.'));
+    await changed;
+    expect(await titles(running)).toEqual(['Two, fixed', 'One']);
+    await request(running.url).get('/posts/two').expect(200).expect(/The fixed version of two/);
+    expect(store.counts().invalid).toBe(0);
+
+    changed = nextReload(store);
+    await writeFile(file, '---\ntitle: [broken again\n---\n');
+    await changed;
+    changed = nextReload(store);
+    await unlink(file);
     await changed;
     expect(await titles(running)).toEqual(['One']);
-    const skipped = running.logs.lines.find((l) => l.file === path.join(dir, '2020-01-02-two.md'));
-    expect(String(skipped?.reason)).toMatch(/^front matter is not valid YAML/);
+    await request(running.url).get('/posts/two').expect(404);
+  });
 
-    const failed = nextReload(store, (e) => e.result === 'failure');
+  it('keeps serving the last good set, pages included, when the folder vanishes', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const dir = path.join(root, 'posts');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-01-one.md'), post({ title: 'One' }, 'The body of one.'));
+    await writeFile(path.join(dir, '2020-01-02-two.md'), post({ title: 'Two' }, 'The body of two.'));
+    running = await startTestBlog({ POSTS_DIR: dir });
+
+    const failed = nextReload(running.blog.store, (e) => e.result === 'failure');
     await rm(dir, { recursive: true });
     await failed;
-    expect(await titles(running)).toEqual(['One']);
+    expect(await titles(running)).toEqual(['Two', 'One']);
+    await request(running.url).get('/posts/one').expect(200).expect(/The body of one/);
+    await request(running.url).get('/posts/two').expect(200).expect(/The body of two/);
     const failures = await running.blog.metrics.reloads.get();
     expect(failures.values.find((v) => v.labels.result === 'failure')?.value).toBeGreaterThanOrEqual(1);
   });
