@@ -66,6 +66,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
 
   store.on('reload', (event) => {
     metrics.reloads.inc({ source: event.source, result: event.result });
+    metrics.sourceUp.set({ source: event.source }, store.isReadable(event.source) ? 1 : 0);
     if (event.result === 'success') metrics.lastReloadSuccess.set({ source: event.source }, Date.now() / 1000);
   });
   store.on('conflict', (event) => {

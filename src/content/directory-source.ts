@@ -44,6 +44,9 @@ interface ParsedEntry {
 
 export const DIRECTORY_SOURCE = 'directory';
 
+/** How often a folder that cannot be read is looked at again. */
+const UNREADABLE_RETRY_MS = 1000;
+
 /** How many posts a load copies into memory as it parses them; the rest are copied after it. */
 const COPIES_IN_A_LOAD = 64;
 
@@ -60,9 +63,11 @@ export class DirectorySource {
   private readonly lastGood = new Map<string, GoodVersion>();
   private readonly copies = new PostFileCopies();
   private parsedThisLoad = 0;
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** By folder path: the watcher and the identity of the folder it watches. */
+  private readonly watchers = new Map<string, { watcher: FSWatcher; folder: string }>();
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
   private stopped = false;
@@ -93,7 +98,8 @@ export class DirectorySource {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.debounceTimer);
-    for (const watcher of this.watchers.values()) watcher.close();
+    clearTimeout(this.retryTimer);
+    for (const { watcher } of this.watchers.values()) watcher.close();
     this.watchers.clear();
     await this.running;
     this.copies.stop();
@@ -123,16 +129,26 @@ export class DirectorySource {
 
   private async load(): Promise<void> {
     const { dir, store, logger } = this.options;
+    let real: string;
+    let entries: Dirent[];
     try {
-      const real = await realpath(dir);
+      real = await realpath(dir);
       await this.watch(real);
+      entries = readdirSync(real, { withFileTypes: true });
+    } catch (error) {
+      this.reportUnreadable(error as NodeJS.ErrnoException);
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    const wasUnreadable = !store.isReadable(this.name);
+    try {
       // Synchronous reads on purpose: thousands of small files load several times faster than through
       // the promise API (no per-file promise and buffer churn), and only changed files are read at all.
-      const entries = readdirSync(real, { withFileTypes: true })
+      const candidates = entries
         .filter((entry) => isPostCandidate(entry.name))
         .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
       this.parsedThisLoad = 0;
-      const results = entries.map((entry) => this.parseFile(real, entry));
+      const results = candidates.map((entry) => this.parseFile(real, entry));
       const posts: Post[] = [];
       const problems: PostError[] = [];
       const keys: string[] = [];
@@ -166,10 +182,30 @@ export class DirectorySource {
       if (before !== fingerprint) {
         logger.info({ source: this.name, dir, posts: posts.length, skipped: problems.length }, 'posts loaded');
       }
+      if (wasUnreadable) logger.info({ source: this.name, dir }, `posts folder "${dir}" can be read again`);
     } catch (error) {
       logger.error({ err: error, dir }, `posts reload failed, keeping the last good set: ${(error as Error).message}`);
       store.reportFailure(this.name, error as Error);
     }
+  }
+
+  /**
+   * The folder cannot be read (deleted, not a folder): its last good posts stay served but readiness
+   * fails, and it is looked at again every second, as no watcher may see it come back (a watcher on a
+   * deleted folder hears nothing more, and nothing watches a folder that does not exist).
+   */
+  private reportUnreadable(error: NodeJS.ErrnoException): void {
+    const { dir, store, logger } = this.options;
+    const reason = `posts folder "${dir}" cannot be read: ${error.code ?? error.message}`;
+    if (store.isReadable(this.name)) {
+      logger.error({ source: this.name, dir, reason }, `${reason}; serving its last ${this.lastGood.size} good posts, not ready until it can be read again`);
+    } else {
+      logger.debug({ source: this.name, dir, reason }, `${reason}; trying again`);
+    }
+    store.reportUnreadable(this.name, new Error(reason));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.schedule(0), UNREADABLE_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /**
@@ -214,31 +250,51 @@ export class DirectorySource {
 
   /**
    * Watches the folder's real location, and the parent of every symlink on its configured path, so that
-   * swapping a symlink (git-sync) is noticed too. Re-arms itself when the real location moves.
+   * swapping a symlink (git-sync) is noticed too. Re-arms itself when the real location moves, or when a
+   * path now names another folder (deleted and made again, or swapped by a rename): a watcher follows the
+   * folder it was made for, not its path.
    */
   private async watch(real: string): Promise<void> {
     if (this.stopped) return;
-    const wanted = new Set<string>([real, ...(await symlinkParents(this.options.dir))]);
-    for (const [dir, watcher] of this.watchers) {
-      if (!wanted.has(dir)) {
-        watcher.close();
-        this.watchers.delete(dir);
-      }
+    const wanted = new Map<string, string>();
+    for (const dir of [real, ...(await symlinkParents(this.options.dir))]) {
+      const folder = await folderIdentity(dir);
+      // Gone since: the events of its going bring another reload.
+      if (folder !== undefined) wanted.set(dir, folder);
     }
-    for (const dir of wanted) {
+    for (const [dir, watched] of this.watchers) if (wanted.get(dir) !== watched.folder) this.unwatch(dir, watched.watcher);
+    for (const [dir, folder] of wanted) {
       if (this.watchers.has(dir)) continue;
       try {
-        const watcher = watch(dir, { persistent: false }, () => this.schedule());
-        watcher.on('error', () => {
-          watcher.close();
-          this.watchers.delete(dir);
+        const watcher = watch(dir, { persistent: false }, (_event, name) => {
+          // The folder itself was deleted or moved away: its watcher hears nothing more. (Its inode can
+          // come back at once with a new folder, so the identity check alone would not notice.)
+          if (name === path.basename(dir)) this.unwatch(dir, watcher);
           this.schedule();
         });
-        this.watchers.set(dir, watcher);
+        watcher.on('error', () => {
+          this.unwatch(dir, watcher);
+          this.schedule();
+        });
+        this.watchers.set(dir, { watcher, folder });
       } catch (error) {
         this.options.logger.warn({ err: error, dir }, 'cannot watch folder; relying on the periodic rescan');
       }
     }
+  }
+
+  private unwatch(dir: string, watcher: FSWatcher): void {
+    watcher.close();
+    if (this.watchers.get(dir)?.watcher === watcher) this.watchers.delete(dir);
+  }
+}
+
+async function folderIdentity(dir: string): Promise<string | undefined> {
+  try {
+    const info = await stat(dir);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -38,6 +38,21 @@ function nextReload(store: ContentStore, want?: (e: Reload) => boolean): Promise
   return awaitReload(store, want).done;
 }
 
+/** Polls until `check` holds, failing after `ms`. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** kubeblog_content_source_up of the directory source, as Prometheus would scrape it. */
+async function sourceUp(t: TestBlog): Promise<number> {
+  const exposition = (await request(t.blog.opsApp).get('/metrics').expect(200)).text;
+  return Number(/^kubeblog_content_source_up\{source="directory"\} (\d+)$/m.exec(exposition)?.[1]);
+}
+
 async function titles(t: TestBlog): Promise<string[]> {
   const res = await request(t.url).get('/api/posts').expect(200);
   return (res.body as { posts: Array<{ title: string }> }).posts.map((p) => p.title);
@@ -140,22 +155,58 @@ describe('watching a posts folder', () => {
     await request(running.url).get('/posts/two').expect(404);
   });
 
-  it('keeps serving the last good set, pages included, when the folder vanishes', async () => {
+  it('is not ready while the folder is gone, serving its last posts, and follows the folder made again', async () => {
     root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
     const dir = path.join(root, 'posts');
     await mkdir(dir);
     await writeFile(path.join(dir, '2020-01-01-one.md'), post({ title: 'One' }, 'The body of one.'));
     await writeFile(path.join(dir, '2020-01-02-two.md'), post({ title: 'Two' }, 'The body of two.'));
     running = await startTestBlog({ POSTS_DIR: dir });
+    const t = running;
 
-    const failed = nextReload(running.blog.store, (e) => e.result === 'failure');
+    const failed = nextReload(t.blog.store, (e) => e.result === 'failure');
     await rm(dir, { recursive: true });
     await failed;
-    expect(await titles(running)).toEqual(['Two', 'One']);
-    await request(running.url).get('/posts/one').expect(200).expect(/The body of one/);
-    await request(running.url).get('/posts/two').expect(200).expect(/The body of two/);
-    const failures = await running.blog.metrics.reloads.get();
-    expect(failures.values.find((v) => v.labels.result === 'failure')?.value).toBeGreaterThanOrEqual(1);
+    const notReady = await request(t.url).get('/readyz').expect(503);
+    expect((notReady.body as { reasons: string[] }).reasons).toEqual([
+      `content source directory cannot be read (posts folder "${dir}" cannot be read: ENOENT); its last good posts are still served`,
+    ]);
+    expect(await sourceUp(t)).toBe(0);
+    expect(t.logs.lines.find((l) => l.level === 'error')?.msg).toBe(
+      `posts folder "${dir}" cannot be read: ENOENT; serving its last 2 good posts, not ready until it can be read again`,
+    );
+    expect(await titles(t)).toEqual(['Two', 'One']);
+    await request(t.url).get('/posts/one').expect(200).expect(/The body of one/);
+    await request(t.url).get('/posts/two').expect(200).expect(/The body of two/);
+
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-03-three.md'), post({ title: 'Three' }, 'x'));
+    await within(5000, async () => (await titles(t)).join() === 'Three');
+    await request(t.url).get('/readyz').expect(200);
+    expect(await sourceUp(t)).toBe(1);
+
+    // Watched again: with WATCH_POLL_SECONDS=0 nothing else would see this post.
+    await writeFile(path.join(dir, '2020-01-04-four.md'), post({ title: 'Four' }, 'x'));
+    await within(3000, async () => (await titles(t)).join() === 'Four,Three');
+  });
+
+  it('follows a posts folder swapped for another by renames', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const dir = path.join(root, 'posts');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-01-old.md'), post({ title: 'Old' }, 'x'));
+    running = await startTestBlog({ POSTS_DIR: dir });
+    const t = running;
+
+    await mkdir(path.join(root, 'posts.new'));
+    await writeFile(path.join(root, 'posts.new', '2020-01-02-new.md'), post({ title: 'New' }, 'x'));
+    await rename(dir, path.join(root, 'posts.old'));
+    await rename(path.join(root, 'posts.new'), dir);
+    await within(5000, async () => (await titles(t)).join() === 'New');
+
+    await writeFile(path.join(dir, '2020-01-03-newer.md'), post({ title: 'Newer' }, 'x'));
+    await within(3000, async () => (await titles(t)).join() === 'Newer,New');
+    await request(t.url).get('/readyz').expect(200);
   });
 
   it('follows a Kubernetes ConfigMap volume, whose ..data symlink is swapped atomically', async () => {
