@@ -44,6 +44,9 @@ interface ParsedEntry {
 
 export const DIRECTORY_SOURCE = 'directory';
 
+/** The longest a burst of events puts a reload off: a file written without pause cannot hold up the rest. */
+const DEBOUNCE_MAX_WAIT_MS = 1000;
+
 /** How often a folder that cannot be read is looked at again. */
 const UNREADABLE_RETRY_MS = 1000;
 
@@ -67,6 +70,8 @@ export class DirectorySource {
   private readonly watchers = new Map<string, { watcher: FSWatcher; folder: string }>();
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
+  /** When the first event of the burst the debounce timer waits out came (performance.now()). */
+  private firstEventAt: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
@@ -121,10 +126,17 @@ export class DirectorySource {
     return this.running;
   }
 
+  /** Reloads once events pause for `delay`, but no later than DEBOUNCE_MAX_WAIT_MS after the first. */
   private schedule(delay = this.options.debounceMs ?? 50): void {
     if (this.stopped) return;
+    const now = performance.now();
+    this.firstEventAt ??= now;
     clearTimeout(this.debounceTimer);
-    this.debounceTimer = setTimeout(() => void this.reload(), delay);
+    const wait = Math.max(0, Math.min(delay, this.firstEventAt + DEBOUNCE_MAX_WAIT_MS - now));
+    this.debounceTimer = setTimeout(() => {
+      this.firstEventAt = undefined;
+      void this.reload();
+    }, wait);
   }
 
   private async load(): Promise<void> {

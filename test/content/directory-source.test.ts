@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { ContentStore } from '../../src/content/store.js';
 import { startTestBlog, type TestBlog } from '../support/blog.js';
 import { post } from '../support/posts.js';
+import { startBlogProcess } from '../support/process.js';
 
 let root: string;
 let running: TestBlog | undefined;
@@ -207,6 +209,32 @@ describe('watching a posts folder', () => {
     await writeFile(path.join(dir, '2020-01-03-newer.md'), post({ title: 'Newer' }, 'x'));
     await within(3000, async () => (await titles(t)).join() === 'Newer,New');
     await request(t.url).get('/readyz').expect(200);
+  });
+
+  it('shows a new post within about a second while another file is written every 20 ms', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const busy = path.join(root, '2020-01-01-busy.md');
+    await writeFile(busy, post({ title: 'Busy' }, 'version 0'));
+    // Real processes: in this one, a pause of the event loop (shared with the test) lets a debounce timer
+    // run out however often the file is written.
+    const blog = await startBlogProcess({ POSTS_DIR: root, WATCH_POLL_SECONDS: '0', SHUTDOWN_DELAY_SECONDS: '0' });
+    const writer = spawn(
+      process.execPath,
+      ['-e', 'let n = 0; setInterval(() => require("fs").writeFileSync(process.argv[1], `---\\ntitle: Busy\\n---\\nversion ${++n}\\n`), 20)', busy],
+      { stdio: 'ignore' },
+    );
+    const served = async () => ((await (await fetch(`${blog.url}/api/posts`)).json()) as { posts: Array<{ title: string }> }).posts.map((p) => p.title);
+    try {
+      await within(5000, async () => /version [1-9]\d/.test(await readFile(busy, 'utf8')));
+      const written = Date.now();
+      await writeFile(path.join(root, '2020-01-02-new.md'), post({ title: 'New' }, 'x'));
+      await within(3000, async () => (await served()).includes('New'));
+      expect(Date.now() - written).toBeLessThan(1500);
+    } finally {
+      writer.kill();
+      blog.child.kill('SIGKILL');
+      await blog.exited;
+    }
   });
 
   it('follows a Kubernetes ConfigMap volume, whose ..data symlink is swapped atomically', async () => {
