@@ -221,7 +221,7 @@ export class DirectorySource {
   }
 
   /**
-   * Parses the entry `name` unless its version is the one parsed last time. Only regular files inside the
+   * Parses a folder entry unless its version is the one parsed last time. Only regular files inside the
    * folder are read, and only up to POST_MAX_BYTES: the folder's writers may link to files elsewhere,
    * make FIFOs or drop huge files, and none of that may be served, stall a reload or fill memory.
    */

@@ -28,9 +28,9 @@ export interface RefusedPostFile {
 /** A post file's bytes and the identity of the version they are, or why it is refused. */
 export type PostFileBytes = { key: string; bytes: Buffer } | RefusedPostFile;
 
-/** Whether the resolved path `real` lies inside the resolved folder `realDir`. */
-export function isInside(realDir: string, real: string): boolean {
-  return real.startsWith(realDir.endsWith(path.sep) ? realDir : `${realDir}${path.sep}`);
+/** Whether the resolved path `real` is the resolved folder `realDir` or lies inside it. */
+function isWithin(realDir: string, real: string): boolean {
+  return real === realDir || real.startsWith(realDir.endsWith(path.sep) ? realDir : `${realDir}${path.sep}`);
 }
 
 function identity(info: Stats): string {
@@ -73,7 +73,7 @@ export function locatePostFile(
       if (code === 'ENOENT') return undefined;
       return { key: `unresolved:${code}`, refusal: `is a symbolic link that cannot be resolved (${code}); not read` };
     }
-    return isInside(realDir, real) ? { realDir, real, linked: true } : outside(real, realDir);
+    return isWithin(realDir, real) ? { realDir, real, linked: true } : outside(real, realDir);
   }
   let info: Stats;
   try {
@@ -126,7 +126,7 @@ export function readPostFile(location: PostFileLocation, maxBytes: number): Post
     if (info.size > maxBytes) return { key, refusal: `${oversizedPostReason(info.size, maxBytes)}; not read` };
     if (location.linked) {
       const opened = openedPath(fd);
-      if (opened !== undefined && !isInside(location.realDir, opened)) return outside(opened, location.realDir);
+      if (opened !== undefined && !isWithin(location.realDir, opened)) return outside(opened, location.realDir);
     }
     const bytes = Buffer.allocUnsafe(info.size);
     let offset = 0;
