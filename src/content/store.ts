@@ -105,8 +105,8 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
 
   /**
    * A reload that failed because the source's content cannot be read at all (its folder is gone): the
-   * last good set stays, but readiness fails with `error`'s message until the source delivers again,
-   * since nothing the source holds now can be served.
+   * last good set stays, but readiness fails with `error`'s message until the source delivers again, as
+   * what readers see can no longer follow the content.
    */
   reportUnreadable(source: string, error: Error): void {
     this.unreadable.set(source, error.message);
