@@ -90,6 +90,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
 
   store.on('reload', (event) => {
     metrics.reloads.inc({ source: event.source, result: event.result });
+    metrics.sourceUp.set({ source: event.source }, store.isReadable(event.source) ? 1 : 0);
     if (event.result === 'success') metrics.lastReloadSuccess.set({ source: event.source }, Date.now() / 1000);
   });
   store.on('conflict', (event) => {
@@ -101,7 +102,15 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const sources: ContentSource[] = [];
   if (config.contentSources.includes('directory')) {
     sources.push(
-      new DirectorySource({ dir: config.postsDir, timezone: config.timezone, store, logger, pollSeconds: config.watchPollSeconds }),
+      new DirectorySource({
+        dir: config.postsDir,
+        timezone: config.timezone,
+        postMaxBytes: config.postMaxBytes,
+        frontMatterMaxBytes: config.frontMatterMaxBytes,
+        store,
+        logger,
+        pollSeconds: config.watchPollSeconds,
+      }),
     );
   }
   sources.push(...(options.extraSources?.(store, metrics) ?? []));

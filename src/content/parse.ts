@@ -5,6 +5,18 @@ import { type Post, PostError, countedOnce, parsePostFileName } from './post.js'
 export interface ParseOptions {
   /** IANA zone for dates without an offset (Jekyll's `timezone`). */
   timezone: string;
+  /** POST_MAX_BYTES: a bigger post is skipped. Defaults to the setting's default. */
+  postMaxBytes?: number;
+  /** FRONT_MATTER_MAX_BYTES: bigger front matter makes the post skipped. Defaults to the setting's default. */
+  frontMatterMaxBytes?: number;
+}
+
+export const DEFAULT_POST_MAX_BYTES = 1048576;
+export const DEFAULT_FRONT_MATTER_MAX_BYTES = 65536;
+
+/** Why a post of `bytes` is skipped: the same words whether the size came from the file system or the text. */
+export function oversizedPostReason(bytes: number, limit: number): string {
+  return `is ${bytes} bytes, over the limit of ${limit} bytes (POST_MAX_BYTES)`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -133,25 +145,35 @@ function humanize(slug: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/**
- * Parses one post file. Pure: the caller does the I/O. Throws PostError naming the origin and the reason
- * when the file cannot be a post; callers skip such posts and keep the rest.
- */
 /** The Markdown body of a post file, as parsePost reads it. */
 export function postBody(origin: string, content: Uint8Array): string {
   const normalized = decodePostText(origin, content).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   return splitFrontMatter(origin, normalized).body;
 }
 
+/**
+ * Parses one post file. Pure: the caller does the I/O. Throws PostError naming the origin and the reason
+ * when the file cannot be a post; callers skip such posts and keep the rest.
+ */
 export function parsePost(fileName: string, origin: string, content: Uint8Array | string, options: ParseOptions): Post {
   const name = parsePostFileName(fileName);
   if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown), as Jekyll names posts');
   const nameDate = fileNameDate(name.year, name.month, name.day, options.timezone);
   if (!nameDate) throw new PostError(origin, `file name date ${name.year}-${name.month}-${name.day} is not a calendar date`);
 
+  const postMaxBytes = options.postMaxBytes ?? DEFAULT_POST_MAX_BYTES;
+  const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+  if (size > postMaxBytes) throw new PostError(origin, oversizedPostReason(size, postMaxBytes));
+
   const decoded = typeof content === 'string' ? content : decodePostText(origin, content);
   const normalized = decoded.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const { yaml: frontMatterSource, body } = splitFrontMatter(origin, normalized);
+  const frontMatterMaxBytes = options.frontMatterMaxBytes ?? DEFAULT_FRONT_MATTER_MAX_BYTES;
+  const frontMatterBytes = frontMatterSource === undefined ? 0 : Buffer.byteLength(frontMatterSource);
+  if (frontMatterBytes > frontMatterMaxBytes) {
+    // Checked before YAML sees it: the parser's time and memory grow with its input.
+    throw new PostError(origin, `front matter is ${frontMatterBytes} bytes, over the limit of ${frontMatterMaxBytes} bytes (FRONT_MATTER_MAX_BYTES)`);
+  }
   const fm = parseFrontMatter(origin, frontMatterSource);
 
   const frontExcerpt = text(fm.excerpt);

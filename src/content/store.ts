@@ -42,6 +42,8 @@ export interface ContentStoreEvents {
  */
 export class ContentStore extends EventEmitter<ContentStoreEvents> {
   private readonly sources = new Map<string, SourceState>();
+  /** Why each source that cannot be read now cannot; cleared by its next complete set. */
+  private readonly unreadable = new Map<string, string>();
   private current: Catalog;
   private version = 0;
 
@@ -77,8 +79,18 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
     return this.sourceOrder.filter((name) => !this.sources.has(name));
   }
 
+  /** Sources whose content cannot be read now, and why. */
+  unreadableSources(): Array<{ source: string; reason: string }> {
+    return [...this.unreadable].map(([source, reason]) => ({ source, reason }));
+  }
+
+  isReadable(source: string): boolean {
+    return !this.unreadable.has(source);
+  }
+
   /** Replaces everything `source` contributes. `fingerprint` identifies the set; an equal one changes nothing. */
   replace(source: string, posts: readonly Post[], problems: readonly PostError[], fingerprint: string): void {
+    this.unreadable.delete(source);
     const previous = this.sources.get(source);
     const changed = previous?.fingerprint !== fingerprint;
     this.sources.set(source, { posts, problems, fingerprint });
@@ -89,6 +101,16 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
   /** A reload that failed as a whole: the last good set stays. */
   reportFailure(source: string, error: Error): void {
     this.emit('reload', { source, result: 'failure', changed: false, error });
+  }
+
+  /**
+   * A reload that failed because the source's content cannot be read at all (its folder is gone): the
+   * last good set stays, but readiness fails with `error`'s message until the source delivers again, as
+   * what readers see can no longer follow the content.
+   */
+  reportUnreadable(source: string, error: Error): void {
+    this.unreadable.set(source, error.message);
+    this.reportFailure(source, error);
   }
 
   counts(): PostCounts {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { parsePost } from '../content/parse.js';
+import { type ParseOptions, parsePost } from '../content/parse.js';
 import { type Post, PostError, isPostCandidate } from '../content/post.js';
 
 /** The label that marks a ConfigMap as holding posts (the default KUBE_LABEL_SELECTOR selects on it). */
@@ -28,8 +28,7 @@ export interface ConfigMapPosts {
   problems: PostError[];
 }
 
-export interface ConfigMapParseOptions {
-  timezone: string;
+export interface ConfigMapParseOptions extends ParseOptions {
   /** A ConfigMap bigger than this is skipped as a whole (one problem naming it). */
   maxBytes: number;
 }
@@ -62,10 +61,11 @@ export function postsFromConfigMap(cm: V1ConfigMap, options: ConfigMapParseOptio
     .filter(isPostCandidate)
     .sort()
     .reverse();
+  const { maxBytes: _perConfigMap, ...parseOptions } = options;
   for (const key of keys) {
     const origin = configMapOrigin(namespace, name, key);
     try {
-      posts.push(parsePost(key, origin, cm.data?.[key] ?? '', { timezone: options.timezone }));
+      posts.push(parsePost(key, origin, cm.data?.[key] ?? '', parseOptions));
     } catch (error) {
       problems.push(error instanceof PostError ? error : new PostError(origin, (error as Error).message));
     }

@@ -30,6 +30,9 @@ export interface KubernetesSourceOptions {
   /** KUBECONFIG (a path list); undefined means ~/.kube/config, else the pod's ServiceAccount. */
   kubeconfig: string | undefined;
   timezone: string;
+  /** POST_MAX_BYTES and FRONT_MATTER_MAX_BYTES, applied to each post key as to a post file. */
+  postMaxBytes: number;
+  frontMatterMaxBytes: number;
   maxConfigMapBytes: number;
   /** How long start() waits for the first complete list before it gives up; 0 waits for ever. */
   syncTimeoutSeconds: number;
@@ -299,7 +302,12 @@ export class KubernetesSource implements ContentSource {
       if (!cached || cached.resourceVersion !== resourceVersion || resourceVersion === '') {
         cached = {
           resourceVersion,
-          result: postsFromConfigMap(cm, { timezone: this.options.timezone, maxBytes: this.options.maxConfigMapBytes }),
+          result: postsFromConfigMap(cm, {
+            timezone: this.options.timezone,
+            postMaxBytes: this.options.postMaxBytes,
+            frontMatterMaxBytes: this.options.frontMatterMaxBytes,
+            maxBytes: this.options.maxConfigMapBytes,
+          }),
         };
         this.parsed.set(name, cached);
         for (const problem of cached.result.problems) {
@@ -361,6 +369,8 @@ export function createKubernetesSources(
       labelSelector: config.kubeLabelSelector,
       kubeconfig: config.kubeconfig,
       timezone: config.timezone,
+      postMaxBytes: config.postMaxBytes,
+      frontMatterMaxBytes: config.frontMatterMaxBytes,
       maxConfigMapBytes: config.kubeMaxConfigMapBytes,
       syncTimeoutSeconds: config.kubeSyncTimeoutSeconds,
       ...overrides,

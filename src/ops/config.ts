@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
+import { DEFAULT_FRONT_MATTER_MAX_BYTES, DEFAULT_POST_MAX_BYTES } from '../content/parse.js';
 
 export type ContentSourceName = 'directory' | 'kubernetes';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -339,8 +340,8 @@ export function loadConfig(env: Env = process.env): Config {
     kubeMaxConfigMapBytes: integer(env, 'KUBE_MAX_CONFIGMAP_BYTES', 1048576, 1024, 1073741824),
     kubeSyncTimeoutSeconds: integer(env, 'KUBE_SYNC_TIMEOUT_SECONDS', 60, 0, 86400),
     allowedHosts: allowedHosts(env, port),
-    postMaxBytes: integer(env, 'POST_MAX_BYTES', 1048576, 1024, 67108864),
-    frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', 65536, 256, 1048576),
+    postMaxBytes: integer(env, 'POST_MAX_BYTES', DEFAULT_POST_MAX_BYTES, 1024, 67108864),
+    frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', DEFAULT_FRONT_MATTER_MAX_BYTES, 256, 1048576),
     markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
     liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),
     liquidMemoryLimit: integer(env, 'LIQUID_MEMORY_LIMIT', 10000000, 1000, 1000000000),

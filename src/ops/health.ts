@@ -31,6 +31,9 @@ export class Health {
     if (this.shuttingDown) reasons.push('shutting down');
     const pending = this.store.pendingSources();
     if (pending.length > 0) reasons.push(`content not loaded yet from: ${pending.join(', ')}`);
+    for (const { source, reason } of this.store.unreadableSources()) {
+      reasons.push(`content source ${source} cannot be read (${reason}); its last good posts are still served`);
+    }
     const ready = reasons.length === 0;
     return {
       ready,

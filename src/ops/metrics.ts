@@ -51,6 +51,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sourceUp = new Gauge({
+    name: 'kubeblog_content_source_up',
+    help: 'Whether a content source can be read (1) or not (0: its posts folder is gone or not a folder; readiness fails, the last good posts are served).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   readonly conflicts = new Counter({
     name: 'kubeblog_content_conflicts_total',
     help: 'Posts dropped because another post already had their slug.',

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { ContentStore } from '../../src/content/store.js';
 import { startTestBlog, type TestBlog } from '../support/blog.js';
 import { post } from '../support/posts.js';
+import { startBlogProcess } from '../support/process.js';
 
 let root: string;
 let running: TestBlog | undefined;
@@ -36,6 +38,21 @@ function awaitReload(store: ContentStore, want: (e: Reload) => boolean = (e) => 
 
 function nextReload(store: ContentStore, want?: (e: Reload) => boolean): Promise<void> {
   return awaitReload(store, want).done;
+}
+
+/** Polls until `check` holds, failing after `ms`. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** kubeblog_content_source_up of the directory source, as Prometheus would scrape it. */
+async function sourceUp(t: TestBlog): Promise<number> {
+  const exposition = (await request(t.blog.opsApp).get('/metrics').expect(200)).text;
+  return Number(/^kubeblog_content_source_up\{source="directory"\} (\d+)$/m.exec(exposition)?.[1]);
 }
 
 async function titles(t: TestBlog): Promise<string[]> {
@@ -103,28 +120,121 @@ describe('watching a posts folder', () => {
     await request(running.url).get('/posts/long').expect(200).expect(/10 min read/).expect(/"wordCount":2200[,}]/);
   });
 
-  it('skips a post broken by an edit, and keeps the last good set when the folder vanishes', async () => {
+  it('keeps serving the last good version of a post an edit broke, counted invalid, until it is fixed or deleted', async () => {
     root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
-    const dir = path.join(root, 'posts');
-    await mkdir(dir);
-    await writeFile(path.join(dir, '2020-01-01-one.md'), post({ title: 'One' }, 'x'));
-    await writeFile(path.join(dir, '2020-01-02-two.md'), post({ title: 'Two' }, 'x'));
-    running = await startTestBlog({ POSTS_DIR: dir });
+    const file = path.join(root, '2020-01-02-two.md');
+    await writeFile(path.join(root, '2020-01-01-one.md'), post({ title: 'One' }, 'x'));
+    await writeFile(file, post({ title: 'Two' }, 'The first version of two.'));
+    running = await startTestBlog({ POSTS_DIR: root });
     const store = running.blog.store;
 
     let changed = nextReload(store);
-    await writeFile(path.join(dir, '2020-01-02-two.md'), '---\ntitle: [broken\n---\n');
+    await writeFile(file, '---\ntitle: [broken\n---\nThe broken version of two.\n');
+    await changed;
+    expect(await titles(running)).toEqual(['Two', 'One']);
+    const page = await request(running.url).get('/posts/two').expect(200);
+    expect(page.text).toContain('The first version of two.');
+    expect(page.text).not.toContain('broken version');
+    const metrics = await request(running.blog.opsApp).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^kubeblog_content_posts\{state="invalid"\} 1$/m);
+    const logged = running.logs.lines.find((l) => l.file === file);
+    expect(logged?.msg).toMatch(/^post broken, serving its last good version: .*front matter is not valid YAML/);
+
+    changed = nextReload(store);
+    await writeFile(file, post({ title: 'Two, fixed' }, 'The fixed version of two.'));
+    await changed;
+    expect(await titles(running)).toEqual(['Two, fixed', 'One']);
+    await request(running.url).get('/posts/two').expect(200).expect(/The fixed version of two/);
+    expect(store.counts().invalid).toBe(0);
+
+    changed = nextReload(store);
+    await writeFile(file, '---\ntitle: [broken again\n---\n');
+    await changed;
+    changed = nextReload(store);
+    await unlink(file);
     await changed;
     expect(await titles(running)).toEqual(['One']);
-    const skipped = running.logs.lines.find((l) => l.file === path.join(dir, '2020-01-02-two.md'));
-    expect(String(skipped?.reason)).toMatch(/^front matter is not valid YAML/);
+    await request(running.url).get('/posts/two').expect(404);
+  });
 
-    const failed = nextReload(store, (e) => e.result === 'failure');
+  it('is not ready while the folder is gone, serving its last posts, and follows the folder made again', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const dir = path.join(root, 'posts');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-01-one.md'), post({ title: 'One' }, 'The body of one.'));
+    await writeFile(path.join(dir, '2020-01-02-two.md'), post({ title: 'Two' }, 'The body of two.'));
+    running = await startTestBlog({ POSTS_DIR: dir });
+    const t = running;
+
+    const failed = nextReload(t.blog.store, (e) => e.result === 'failure');
     await rm(dir, { recursive: true });
     await failed;
-    expect(await titles(running)).toEqual(['One']);
-    const failures = await running.blog.metrics.reloads.get();
-    expect(failures.values.find((v) => v.labels.result === 'failure')?.value).toBeGreaterThanOrEqual(1);
+    const notReady = await request(t.url).get('/readyz').expect(503);
+    expect((notReady.body as { reasons: string[] }).reasons).toEqual([
+      `content source directory cannot be read (posts folder "${dir}" cannot be read: ENOENT); its last good posts are still served`,
+    ]);
+    expect(await sourceUp(t)).toBe(0);
+    expect(t.logs.lines.find((l) => l.level === 'error')?.msg).toBe(
+      `posts folder "${dir}" cannot be read: ENOENT; serving its last 2 good posts, not ready until it can be read again`,
+    );
+    expect(await titles(t)).toEqual(['Two', 'One']);
+    await request(t.url).get('/posts/one').expect(200).expect(/The body of one/);
+    await request(t.url).get('/posts/two').expect(200).expect(/The body of two/);
+
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-03-three.md'), post({ title: 'Three' }, 'x'));
+    await within(5000, async () => (await titles(t)).join() === 'Three');
+    await request(t.url).get('/readyz').expect(200);
+    expect(await sourceUp(t)).toBe(1);
+
+    // Watched again: with WATCH_POLL_SECONDS=0 nothing else would see this post.
+    await writeFile(path.join(dir, '2020-01-04-four.md'), post({ title: 'Four' }, 'x'));
+    await within(3000, async () => (await titles(t)).join() === 'Four,Three');
+  });
+
+  it('follows a posts folder swapped for another by renames', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const dir = path.join(root, 'posts');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '2020-01-01-old.md'), post({ title: 'Old' }, 'x'));
+    running = await startTestBlog({ POSTS_DIR: dir });
+    const t = running;
+
+    await mkdir(path.join(root, 'posts.new'));
+    await writeFile(path.join(root, 'posts.new', '2020-01-02-new.md'), post({ title: 'New' }, 'x'));
+    await rename(dir, path.join(root, 'posts.old'));
+    await rename(path.join(root, 'posts.new'), dir);
+    await within(5000, async () => (await titles(t)).join() === 'New');
+
+    await writeFile(path.join(dir, '2020-01-03-newer.md'), post({ title: 'Newer' }, 'x'));
+    await within(3000, async () => (await titles(t)).join() === 'Newer,New');
+    await request(t.url).get('/readyz').expect(200);
+  });
+
+  it('shows a new post within about a second while another file is written every 20 ms', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'kubeblog-watch-'));
+    const busy = path.join(root, '2020-01-01-busy.md');
+    await writeFile(busy, post({ title: 'Busy' }, 'version 0'));
+    // Real processes: in this one, a pause of the event loop (shared with the test) lets a debounce timer
+    // run out however often the file is written.
+    const blog = await startBlogProcess({ POSTS_DIR: root, WATCH_POLL_SECONDS: '0', SHUTDOWN_DELAY_SECONDS: '0' });
+    const writer = spawn(
+      process.execPath,
+      ['-e', 'let n = 0; setInterval(() => require("fs").writeFileSync(process.argv[1], `---\\ntitle: Busy\\n---\\nversion ${++n}\\n`), 20)', busy],
+      { stdio: 'ignore' },
+    );
+    const served = async () => ((await (await fetch(`${blog.url}/api/posts`)).json()) as { posts: Array<{ title: string }> }).posts.map((p) => p.title);
+    try {
+      await within(5000, async () => /version [1-9]\d/.test(await readFile(busy, 'utf8')));
+      const written = Date.now();
+      await writeFile(path.join(root, '2020-01-02-new.md'), post({ title: 'New' }, 'x'));
+      await within(3000, async () => (await served()).includes('New'));
+      expect(Date.now() - written).toBeLessThan(1500);
+    } finally {
+      writer.kill();
+      blog.child.kill('SIGKILL');
+      await blog.exited;
+    }
   });
 
   it('follows a Kubernetes ConfigMap volume, whose ..data symlink is swapped atomically', async () => {

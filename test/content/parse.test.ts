@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parsePost } from '../../src/content/parse.js';
 import { PostError, isPostCandidate } from '../../src/content/post.js';
+import { postsFromConfigMap } from '../../src/kube/configmap-posts.js';
 
 const utc = { timezone: 'UTC' };
 const parse = (name: string, text: string | Buffer, options = utc) => parsePost(name, `posts/${name}`, typeof text === 'string' ? Buffer.from(text) : text, options);
@@ -102,6 +103,29 @@ describe('parsing a Jekyll post', () => {
     expect(failure(() => parse('2020-01-01-a.md', Buffer.from([0x2d, 0xff, 0xfe, 0x41]))).message).toMatch(/not valid UTF-8/);
     expect(failure(() => parse('2020-13-45-a.md', 'x')).message).toMatch(/not a calendar date/);
     expect(failure(() => parse('notes.md', 'x')).message).toMatch(/YYYY-MM-DD-slug/);
+  });
+
+  it('skips a post over POST_MAX_BYTES or with front matter over FRONT_MATTER_MAX_BYTES, naming the setting and the limit', () => {
+    const limits = { timezone: 'UTC', postMaxBytes: 2048, frontMatterMaxBytes: 256 };
+    expect(parse('2020-01-01-a.md', `---\ntitle: Fits\n---\n${'x'.repeat(1900)}`, limits).title).toBe('Fits');
+    expect(failure(() => parse('2020-01-01-a.md', `---\ntitle: Big\n---\n${'x'.repeat(2100)}`, limits)).message).toBe(
+      'posts/2020-01-01-a.md: is 2119 bytes, over the limit of 2048 bytes (POST_MAX_BYTES)',
+    );
+    expect(failure(() => parse('2020-01-01-a.md', `---\ntitle: ${'t'.repeat(300)}\n---\nx`, limits)).message).toBe(
+      'posts/2020-01-01-a.md: front matter is 308 bytes, over the limit of 256 bytes (FRONT_MATTER_MAX_BYTES)',
+    );
+  });
+
+  it('applies the same limits to posts in a ConfigMap', () => {
+    const { posts, problems } = postsFromConfigMap(
+      {
+        metadata: { namespace: 'blog', name: 'posts' },
+        data: { '2020-01-01-small.md': '---\ntitle: Small\n---\nx', '2020-01-02-big.md': `---\ntitle: Big\n---\n${'é'.repeat(1100)}` },
+      },
+      { timezone: 'UTC', postMaxBytes: 2048, frontMatterMaxBytes: 256, maxBytes: 1_000_000 },
+    );
+    expect(posts.map((p) => p.title)).toEqual(['Small']);
+    expect(problems.map((p) => p.message)).toEqual(['configmap/blog/posts#2020-01-02-big.md: is 2219 bytes, over the limit of 2048 bytes (POST_MAX_BYTES)']);
   });
 
   it('tells post files from files that are not posts', () => {
