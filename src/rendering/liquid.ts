@@ -21,11 +21,48 @@ function scopeOf(ctx: Context): LiquidScope {
   return ctx.getSync([HOOK]) as LiquidScope;
 }
 
+/**
+ * The text of a template Liquid could not run, without its tags: `{% raw %}` content is kept as written,
+ * other `{% … %}` tags and then `{{ … }}` outputs are removed. One pass over the text each: a post full of
+ * unclosed `{{` must not cost the quadratic time a lazy regex search from every `{{` would.
+ */
 function stripLiquid(text: string): string {
-  return text
-    .replace(/\{%-?\s*raw\s*-?%\}([\s\S]*?)\{%-?\s*endraw\s*-?%\}/g, '$1')
-    .replace(/\{%[\s\S]*?%\}/g, '')
-    .replace(/\{\{[\s\S]*?\}\}/g, '');
+  let stripped = '';
+  let from = 0;
+  for (const block of rawBlocks(text)) {
+    stripped += removeDelimited(removeDelimited(text.slice(from, block.start), '{%', '%}'), '{{', '}}');
+    stripped += block.content;
+    from = block.end;
+  }
+  return stripped + removeDelimited(removeDelimited(text.slice(from), '{%', '%}'), '{{', '}}');
+}
+
+/** `{% raw %}…{% endraw %}` blocks, each opener paired with the first closer after it. */
+function* rawBlocks(text: string): Generator<{ start: number; end: number; content: string }> {
+  const opener = /\{%-?\s*raw\s*-?%\}/g;
+  const closer = /\{%-?\s*endraw\s*-?%\}/g;
+  for (let open = opener.exec(text); open; open = opener.exec(text)) {
+    closer.lastIndex = opener.lastIndex;
+    const close = closer.exec(text);
+    // Without a closer here there is none further on either.
+    if (!close) return;
+    yield { start: open.index, end: closer.lastIndex, content: text.slice(opener.lastIndex, close.index) };
+    opener.lastIndex = closer.lastIndex;
+  }
+}
+
+/** The text without each `open`…`close` span, as `/open[\s\S]*?close/g` would remove them. */
+function removeDelimited(text: string, open: string, close: string): string {
+  let kept = '';
+  let from = 0;
+  for (let start = text.indexOf(open); start !== -1; start = text.indexOf(open, from)) {
+    const end = text.indexOf(close, start + open.length);
+    // No closer after this opener means none after any later one.
+    if (end === -1) break;
+    kept += text.slice(from, start);
+    from = end + close.length;
+  }
+  return kept + text.slice(from);
 }
 
 /**
