@@ -59,7 +59,11 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const assets = loadThemeAssets();
   const theme = new Theme({
     markdown: createMarkdown(),
-    liquid: createLiquid(),
+    liquid: createLiquid({
+      renderLimitMs: config.liquidRenderLimitMs,
+      memoryLimit: config.liquidMemoryLimit,
+      parseLimit: config.postMaxBytes,
+    }),
     assets,
     onLiquidError: (post, error) => logger.warn({ file: post.origin, reason: error.message }, `Liquid in ${post.origin} could not run; its tags are left out`),
   });

@@ -8,6 +8,16 @@ export interface LiquidScope {
   postUrl(stem: string): string | undefined;
 }
 
+/** How much one post's Liquid may take (liquidjs's DoS limits). */
+export interface LiquidLimits {
+  /** Milliseconds one render may run. */
+  renderLimitMs: number;
+  /** Characters and items one render may allocate (a range loop allocates one item a step). */
+  memoryLimit: number;
+  /** Characters one template (the post, or each included file) may have. */
+  parseLimit: number;
+}
+
 const HOOK = '__kubeblog';
 
 /** A fence longer than any backtick run inside the code, so the code cannot close it. */
@@ -71,8 +81,16 @@ function removeDelimited(text: string, open: string, close: string): string {
  * `{{ page.* }}` and Jekyll's URL filters. A template Liquid cannot run loses its tags rather than
  * showing them to readers; the caller is told why.
  */
-export function createLiquid(): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
-  const liquid = new Liquid({ strictFilters: false, strictVariables: false, cache: false, jekyllInclude: true });
+export function createLiquid(limits: LiquidLimits): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
+  const liquid = new Liquid({
+    strictFilters: false,
+    strictVariables: false,
+    cache: false,
+    jekyllInclude: true,
+    renderLimit: limits.renderLimitMs,
+    memoryLimit: limits.memoryLimit,
+    parseLimit: limits.parseLimit,
+  });
 
   liquid.registerTag('highlight', {
     parse(token: TagToken, remaining: TopLevelToken[]) {
@@ -161,6 +179,12 @@ export function createLiquid(): { render(text: string, scope: LiquidScope): { te
       if (!text.includes('{%') && !text.includes('{{')) return { text };
       try {
         const rendered = liquid.parseAndRenderSync(text, { site: scope.site, page: scope.page, [HOOK]: scope }) as string;
+        // liquidjs does not count what a loop writes. The output may be the template and what it may
+        // allocate; more is refused before anything flattens it (reading the length of the rope is free).
+        const outputLimit = limits.parseLimit + limits.memoryLimit;
+        if (rendered.length > outputLimit) {
+          throw new Error(`the output of ${rendered.length} characters is over the limit of ${outputLimit}`);
+        }
         return { text: rendered };
       } catch (error) {
         return { text: stripLiquid(text), error: error as Error };

@@ -22,7 +22,7 @@ function render(body: string, others: string[] = []): { html: string; liquidErro
   const liquidErrors: string[] = [];
   const theme = new Theme({
     markdown: createMarkdown(),
-    liquid: createLiquid(),
+    liquid: createLiquid({ renderLimitMs: 500, memoryLimit: 10_000_000, parseLimit: 1_048_576 }),
     assets: loadThemeAssets(),
     onLiquidError: (_post: Post, error: Error) => liquidErrors.push(error.message),
   });
