@@ -1,4 +1,5 @@
 import { Liquid, type TagToken, type TopLevelToken, type Context } from 'liquidjs';
+import { includesFileSystem } from './liquid-files.js';
 
 /** What Liquid tags in a post may refer to. */
 export interface LiquidScope {
@@ -16,6 +17,11 @@ export interface LiquidLimits {
   memoryLimit: number;
   /** Characters one template (the post, or each included file) may have. */
   parseLimit: number;
+}
+
+export interface LiquidOptions {
+  /** A Jekyll site's `_includes`: the only files `{% include %}` may read. Without it, none. */
+  includesDir?: string;
 }
 
 const HOOK = '__kubeblog';
@@ -81,15 +87,35 @@ function removeDelimited(text: string, open: string, close: string): string {
  * `{{ page.* }}` and Jekyll's URL filters. A template Liquid cannot run loses its tags rather than
  * showing them to readers; the caller is told why.
  */
-export function createLiquid(limits: LiquidLimits): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
+export function createLiquid(
+  limits: LiquidLimits,
+  options: LiquidOptions = {},
+): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
+  // Without an includes directory liquidjs keeps its default root; the file system refuses every name in it.
+  const dirs = options.includesDir === undefined ? {} : { root: [options.includesDir], partials: [options.includesDir], layouts: [options.includesDir] };
   const liquid = new Liquid({
     strictFilters: false,
     strictVariables: false,
     cache: false,
+    // Jekyll's include names are literal (`{% include note.html %}`), `{{ }}` in them is evaluated.
     jekyllInclude: true,
+    dynamicPartials: false,
+    fs: includesFileSystem(options.includesDir),
+    ...dirs,
+    relativeReference: false,
     renderLimit: limits.renderLimitMs,
     memoryLimit: limits.memoryLimit,
     parseLimit: limits.parseLimit,
+  });
+
+  // Jekyll reads these next to the post, which a post from a ConfigMap does not have.
+  liquid.registerTag('include_relative', {
+    parse(token: TagToken) {
+      this.file = token.args.trim().split(/\s+/)[0] ?? '';
+    },
+    render() {
+      throw new Error(`"${this.file}" cannot be included: posts may not include files relative to themselves`);
+    },
   });
 
   liquid.registerTag('highlight', {

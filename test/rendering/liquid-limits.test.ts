@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type LiquidLimits, type LiquidScope, createLiquid } from '../../src/rendering/liquid.js';
 
 const limits: LiquidLimits = { renderLimitMs: 200, memoryLimit: 1_000_000, parseLimit: 1_048_576 };
@@ -72,5 +75,70 @@ describe('Liquid that cannot run loses its tags in linear time', () => {
   it('leaves an unclosed opener as written', () => {
     const result = liquid.render('a {% post_url 2000-01-01-missing %} b {{ c', scope);
     expect(result.text).toBe('a  b {{ c');
+  });
+});
+
+describe('Liquid includes', () => {
+  let site: string;
+  let includesDir: string;
+
+  beforeAll(async () => {
+    site = await mkdtemp(path.join(tmpdir(), 'kubeblog-includes-'));
+    includesDir = path.join(site, '_includes');
+    await mkdir(path.join(includesDir, 'notes'), { recursive: true });
+    await writeFile(path.join(includesDir, 'note.html'), '<aside>{{ include.text }}</aside>');
+    await writeFile(path.join(includesDir, 'notes', 'tip.html'), 'Tip: {{ include.text }}');
+    await writeFile(path.join(site, '_config.yml'), 'secret: site config');
+    await symlink(path.join(site, '_config.yml'), path.join(includesDir, 'config.html'));
+    await symlink(path.join(includesDir, 'note.html'), path.join(includesDir, 'alias.html'));
+  });
+  afterAll(async () => {
+    await rm(site, { recursive: true, force: true });
+  });
+
+  describe('without an includes directory', () => {
+    const liquid = createLiquid(limits);
+
+    it.each([
+      ['{% include package.json %}', 'package.json'],
+      ['{% include .git/config %}', '.git/config'],
+      ['{% include_relative package.json %}', 'package.json'],
+      ["{% render 'package.json' %}", 'package.json'],
+      ['{% layout package.json %}', 'package.json'],
+      ['{% include {{ page.file }} %}', 'package.json'],
+    ])('refuses %s, naming the file', (template, file) => {
+      const result = liquid.render(`before ${template} after`, { ...scope, page: { file: 'package.json' } });
+      expect(result.error?.message).toContain(file);
+      expect(result.error?.message).toMatch(/cannot be included: posts may not include files/);
+      expect(result.text).toBe('before  after');
+    });
+  });
+
+  describe('with an includes directory', () => {
+    const render = (template: string) => createLiquid(limits, { includesDir }).render(template, scope);
+
+    it('includes a file from it with Jekyll parameters, in subfolders and through symlinks inside it', () => {
+      expect(render('{% include note.html text="Hi" %} {% include notes/tip.html text="Go" %} {% include alias.html text="Yo" %}')).toEqual({
+        text: '<aside>Hi</aside> Tip: Go <aside>Yo</aside>',
+      });
+    });
+
+    it.each([
+      ['{% include ../_config.yml %}', '../_config.yml', /leaves the includes directory/],
+      ['{% include notes/../../_config.yml %}', 'notes/../../_config.yml', /leaves the includes directory/],
+      [`{% include ${'/etc/passwd'} %}`, '/etc/passwd', /absolute paths are not allowed/],
+      ['{% include config.html %}', 'config.html', /leaves the includes directory/],
+      ['{% include_relative note.html %}', 'note.html', /relative to themselves/],
+    ])('refuses %s', (template, file, reason) => {
+      const result = render(template);
+      expect(result.error?.message).toContain(file);
+      expect(result.error?.message).toMatch(reason);
+      expect(result.text).not.toContain('secret');
+    });
+
+    it('does not read a directory or a missing file', () => {
+      expect(render('{% include notes %}').error?.message).toMatch(/Failed to lookup "notes"/);
+      expect(render('{% include missing.html %}').error?.message).toMatch(/Failed to lookup "missing.html"/);
+    });
   });
 });
