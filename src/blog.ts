@@ -58,7 +58,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const health = new Health(store);
   const assets = loadThemeAssets();
   const theme = new Theme({
-    markdown: createMarkdown(),
+    markdown: createMarkdown({ maxNesting: config.markdownMaxNesting }),
     liquid: createLiquid({
       renderLimitMs: config.liquidRenderLimitMs,
       memoryLimit: config.liquidMemoryLimit,

@@ -75,7 +75,7 @@ describe('an error inside a request', () => {
         throw new Error('template exploded');
       }
     }
-    const theme = new FailingTheme({ markdown: createMarkdown(), liquid: createLiquid({ renderLimitMs: 500, memoryLimit: 10_000_000, parseLimit: 1_048_576 }), assets: loadThemeAssets(), onLiquidError: () => undefined });
+    const theme = new FailingTheme({ markdown: createMarkdown({ maxNesting: 32 }), liquid: createLiquid({ renderLimitMs: 500, memoryLimit: 10_000_000, parseLimit: 1_048_576 }), assets: loadThemeAssets(), onLiquidError: () => undefined });
     const app = createWebApp({
       config,
       store: blog.store,

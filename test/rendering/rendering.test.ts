@@ -21,7 +21,7 @@ const site: SiteContext = {
 function render(body: string, others: string[] = []): { html: string; liquidErrors: string[] } {
   const liquidErrors: string[] = [];
   const theme = new Theme({
-    markdown: createMarkdown(),
+    markdown: createMarkdown({ maxNesting: 32 }),
     liquid: createLiquid({ renderLimitMs: 500, memoryLimit: 10_000_000, parseLimit: 1_048_576 }),
     assets: loadThemeAssets(),
     onLiquidError: (_post: Post, error: Error) => liquidErrors.push(error.message),

@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+import { createMarkdown } from '../../src/rendering/markdown.js';
+import { markdownProblem } from '../../src/rendering/markdown-guard.js';
+
+const limits = { maxNesting: 32 };
+const markdown = createMarkdown(limits);
+
+/** CPU milliseconds a render takes: wall time would measure the other processes sharing the machine. */
+function cpuMs(run: () => unknown): number {
+  const start = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+describe('Markdown nested too deep', () => {
+  it.each([
+    ['3,000 block quotes on one line', '> '.repeat(3000) + 'a', 3000],
+    ['3,000 `>` without spaces', '>'.repeat(3000), 3000],
+    ['3,000 list markers on one line', '- '.repeat(3000) + 'a', 3000],
+    ['3,000 ordered list markers', '1. '.repeat(3000) + 'a', 3000],
+    ['quotes and lists alternating', '> - '.repeat(1000) + 'a', 2000],
+  ])('%s is refused with the depth and the limit', (_name, text, depth) => {
+    const reason = `block quotes and lists nest ${depth} levels deep, over MARKDOWN_MAX_NESTING (32)`;
+    expect(markdownProblem(text, limits)).toBe(reason);
+    let thrown: unknown;
+    expect(cpuMs(() => {
+      try {
+        markdownOf(text);
+      } catch (error) {
+        thrown = error;
+      }
+    })).toBeLessThan(1000);
+    expect(thrown).toEqual(new Error(reason));
+  });
+
+  it('refuses a list nested line by line at the first line past the limit', () => {
+    const text = Array.from({ length: 300 }, (_, i) => `${' '.repeat(2 * i)}- item ${i}`).join('\n');
+    expect(markdownProblem(text, limits)).toBe('block quotes and lists nest 33 levels deep, over MARKDOWN_MAX_NESTING (32)');
+    expect(() => markdownOf(text)).toThrow('nest 33 levels deep');
+  });
+
+  it.each([
+    ['emphasis', '*a _'.repeat(1000) + 'b' + '_ a*'.repeat(1000)],
+    ['strong and emphasis', '*t '.repeat(2000) + '_t*_ '.repeat(2000)],
+    ['strikethrough', '~~a '.repeat(1000) + 'b' + ' a~~'.repeat(1000)],
+  ])('refuses %s nested 1,000 deep', (_name, text) => {
+    expect(() => markdownOf(text)).toThrow(new Error('emphasis, links and strikethrough nest more than 32 levels deep, over MARKDOWN_MAX_NESTING (32)'));
+  });
+
+  it('renders nesting up to the limit', () => {
+    expect(markdownProblem('> '.repeat(32) + 'a', limits)).toBeUndefined();
+    expect(markdownOf('> '.repeat(32) + 'a')).toBe(`${'<blockquote>\n'.repeat(32)}<p>a</p>\n${'</blockquote>\n'.repeat(32)}`);
+    const list = Array.from({ length: 32 }, (_, i) => `${' '.repeat(2 * i)}- ${i}`).join('\n');
+    expect(markdownOf(list).match(/<ul>/g)).toHaveLength(32);
+    // Each `*a _` opens two levels.
+    expect(markdownOf('*a _'.repeat(16) + 'b' + '_ a*'.repeat(16)).match(/<em>/g)).toHaveLength(32);
+  });
+
+  it('counts no nesting in code, and no list in a thematic break', () => {
+    expect(markdownProblem('```\n' + '> '.repeat(100) + '\n```\n', limits)).toBeUndefined();
+    expect(markdownProblem('    ' + '- '.repeat(100), limits)).toBeUndefined();
+    expect(markdownProblem('* '.repeat(100), limits)).toBeUndefined();
+    expect(markdownProblem('- ' + '* '.repeat(100), limits)).toBeUndefined();
+  });
+});
+
+function markdownOf(text: string): string {
+  return markdown.toHtml(text);
+}
