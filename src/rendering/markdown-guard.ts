@@ -1,4 +1,4 @@
-import { Lexer, type MarkedExtension, type MarkedOptions, type Token, type TokensList } from 'marked';
+import { Lexer, type MarkedExtension, type MarkedOptions, type Token, Tokenizer, type Tokens, type TokensList } from 'marked';
 
 /** How deep the Markdown of one post may nest. */
 export interface MarkdownLimits {
@@ -172,6 +172,165 @@ function closesFence(line: string, at: Position, fence: { marker: string; length
   return end - start.index >= fence.length && line.slice(end).trim() === '';
 }
 
+/**
+ * Characters of an email address's local part as GFM's text rule looks ahead for it, and as its url
+ * rule reads it; marked's own rules, checked below, give the same classes.
+ */
+const TEXT_EMAIL = asciiClass(/[a-zA-Z0-9.!#$%&'*+\/=?_`{\|}~-]/);
+const URL_EMAIL = asciiClass(/[A-Za-z0-9._+-]/);
+const NONE = 0x7fffffff;
+
+function asciiClass(pattern: RegExp): Uint8Array {
+  const members = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) members[code] = pattern.test(String.fromCharCode(code)) ? 1 : 0;
+  return members;
+}
+
+function isMember(members: Uint8Array, code: number): boolean {
+  return code < 128 && members[code] === 1;
+}
+
+/** For each position, where the run of `members` starting there ends (the position itself if none starts). */
+function runEnds(text: string, members: Uint8Array): Int32Array {
+  const ends = new Int32Array(text.length + 1);
+  ends[text.length] = text.length;
+  for (let index = text.length - 1; index >= 0; index--) {
+    ends[index] = isMember(members, text.charCodeAt(index)) ? (ends[index + 1] ?? index) : index;
+  }
+  return ends;
+}
+
+/**
+ * One text that marked lexes inline (a paragraph, a heading, the text of an emphasis). marked's
+ * tokenizers are handed what is left of it, and several of their regexes look ahead to the end of a run
+ * of characters from every place they start; across the places that costs quadratic time. What they look
+ * for is worked out here once per text, on first use, so each tokenizer call reads it in constant time.
+ */
+class InlineRun {
+  private textEmailEnds?: Int32Array;
+  private textEmailStarts?: Int32Array;
+  private urlEmailEnds?: Int32Array;
+  private readonly emailDomains = new Map<number, boolean>();
+
+  constructor(readonly src: string) {}
+
+  /** The position in this text of a `rest` the lexer has left of it. */
+  at(rest: string): number {
+    return this.src.length - rest.length;
+  }
+
+  /**
+   * The first place at or after `from` where GFM's text rule stops for an email address: `from` itself
+   * when the run of local-part characters there ends at an `@` (its `(?=[…]+@)`), or one past a
+   * character outside the run before such a run (its `[^…](?=[…]+@)`). NONE if there is none.
+   */
+  textEmailStop(from: number): number {
+    this.textEmailEnds ??= runEnds(this.src, TEXT_EMAIL);
+    const ends = this.textEmailEnds;
+    const endsAtAt = (start: number) => (ends[start] ?? start) > start && this.src.charCodeAt(ends[start] ?? start) === 64;
+    if (endsAtAt(from)) return from;
+    if (!this.textEmailStarts) {
+      const starts = new Int32Array(this.src.length + 1).fill(NONE);
+      for (let index = this.src.length - 1; index >= 0; index--) {
+        const stop = !isMember(TEXT_EMAIL, this.src.charCodeAt(index)) && endsAtAt(index + 1);
+        starts[index] = stop ? index + 1 : (starts[index + 1] ?? NONE);
+      }
+      this.textEmailStarts = starts;
+    }
+    return this.textEmailStarts[from] ?? NONE;
+  }
+
+  /** Whether GFM's url rule finds an email address at `from`: a local part, an `@` and a valid domain. */
+  emailAt(from: number, urlRule: RegExp): boolean {
+    this.urlEmailEnds ??= runEnds(this.src, URL_EMAIL);
+    const at = this.urlEmailEnds[from] ?? from;
+    if (at === from || this.src.charCodeAt(at) !== 64) return false;
+    // Whether the domain after this `@` is valid does not depend on where the local part starts.
+    let valid = this.emailDomains.get(at);
+    if (valid === undefined) {
+      valid = urlRule.exec(this.src.slice(at - 1)) !== null;
+      this.emailDomains.set(at, valid);
+    }
+    return valid;
+  }
+}
+
+/** The parts of marked's GFM inline rules the guards rely on, or undefined if marked's rules differ. */
+interface GuardRules {
+  /** GFM's text rule without its two email lookaheads, which `InlineRun.textEmailStop` answers. */
+  textWithoutEmail: RegExp;
+}
+
+const TEXT_EMAIL_LOOKAHEAD = "|(?=[a-zA-Z0-9.!#$%&'*+\\/=?_`{\\|}~-]+@)";
+const TEXT_EMAIL_AFTER_OTHER = "|[^a-zA-Z0-9.!#$%&'*+\\/=?_`{\\|}~-](?=[a-zA-Z0-9.!#$%&'*+\\/=?_`{\\|}~-]+@)";
+const URL_RULE = String.raw`^(?:mailto:[A-Za-z0-9._+-]+@[a-zA-Z0-9-_]+(?:\.[a-zA-Z0-9-_]*[a-zA-Z0-9])+(?![\w-])|xmpp:[A-Za-z0-9._+-]+@[a-zA-Z0-9-_]+(?:\.[a-zA-Z0-9-_]*[a-zA-Z0-9])+(?![\w-])(?:\/[A-Za-z0-9@.]+)?)|^((?:[hH][tT][tT][pP][sS]?|[fF][tT][pP]):\/\/|www\.)(?:[a-zA-Z0-9\-]+\.?)+[^\s<]*|^[A-Za-z0-9._+-]+(@)[a-zA-Z0-9-_]+(?:\.[a-zA-Z0-9-_]*[a-zA-Z0-9])+(?![\w-])`;
+
+const guardRulesCache = new WeakMap<object, GuardRules | undefined>();
+
+function guardRules(inline: Tokenizer['rules']['inline']): GuardRules | undefined {
+  if (guardRulesCache.has(inline)) return guardRulesCache.get(inline);
+  const text = inline.text.source;
+  const found = occursOnce(text, TEXT_EMAIL_LOOKAHEAD) && occursOnce(text, TEXT_EMAIL_AFTER_OTHER) && inline.url.source === URL_RULE;
+  const rules = found
+    ? { textWithoutEmail: new RegExp(text.replace(TEXT_EMAIL_LOOKAHEAD, '').replace(TEXT_EMAIL_AFTER_OTHER, ''), inline.text.flags) }
+    : undefined;
+  guardRulesCache.set(inline, rules);
+  return rules;
+}
+
+function occursOnce(text: string, part: string): boolean {
+  const first = text.indexOf(part);
+  return first !== -1 && text.indexOf(part, first + 1) === -1;
+}
+
+/** The inline run a tokenizer is reading and its guard rules, when marked is lexing with the guards. */
+function guarded(tokenizer: Tokenizer): { run: InlineRun; rules: GuardRules } | undefined {
+  const lexer: unknown = tokenizer.lexer;
+  const run = lexer instanceof GuardedLexer ? lexer.runs.at(-1) : undefined;
+  const rules = guardRules(tokenizer.rules.inline);
+  return run && rules ? { run, rules } : undefined;
+}
+
+/**
+ * marked's tokenizers with the quadratic parts answered from the inline run. Each returns what marked's
+ * own would for the same input, or false to let marked's own run where that costs nothing extra.
+ */
+const guardedTokenizers = {
+  /**
+   * GFM's text rule looks ahead from each place a text token starts for a run of local-part characters
+   * ending at `@`: 80 KB of `_a` took 12-20 s. The run's stop for an email comes from the inline run,
+   * the rest of the rule runs without the lookaheads, and the nearer stop wins, as in the rule itself.
+   */
+  inlineText(this: Tokenizer, src: string): Tokens.Text | undefined | false {
+    const context = guarded(this);
+    // An inline extension with a start function clips src, which then is no suffix of the run.
+    if (!context || this.lexer.options.extensions?.startInline) return false;
+    const { run, rules } = context;
+    const first = src[0] === '`' || src[0] === '~' ? repeated(src, src[0]) : 1;
+    const emailStop = Math.min(run.textEmailStop(run.at(src) + first) - run.at(src), src.length);
+    // The rule's other lookaheads read at most 8 characters past the place they are tried.
+    const rest = rules.textWithoutEmail.exec(src.slice(0, emailStop + 16));
+    const end = Math.min(emailStop, rest?.[0].length ?? src.length);
+    return Tokenizer.prototype.inlineText.call(this, src.slice(0, end));
+  },
+
+  /**
+   * GFM's url rule reads the run of local-part characters from each place it is tried, for an email
+   * address. Unless src starts like one of its other forms, the inline run answers whether it finds one.
+   */
+  url(this: Tokenizer, src: string): Tokens.Link | undefined | false {
+    const context = guarded(this);
+    if (!context || /^(?:mailto:|xmpp:|www\.|[hH][tT][tT][pP][sS]?:\/\/|[fF][tT][pP]:\/\/)/.test(src)) return false;
+    return context.run.emailAt(context.run.at(src), this.rules.inline.url) ? false : undefined;
+  },
+};
+
+function repeated(text: string, char: string): number {
+  let count = 0;
+  while (text[count] === char) count++;
+  return count;
+}
+
 /** Thrown inside marked when the Markdown nests deeper than the limit; carries the reason for the reader. */
 export class MarkdownNestingError extends Error {
   constructor(readonly reason: string) {
@@ -186,7 +345,8 @@ export class MarkdownNestingError extends Error {
  */
 class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, RendererOutput> {
   private blockDepth = 0;
-  private inlineDepth = 0;
+  /** The inline runs being lexed, innermost last; the tokenizers see suffixes of the innermost one. */
+  readonly runs: InlineRun[] = [];
 
   constructor(
     options: MarkedOptions<ParserOutput, RendererOutput> | undefined,
@@ -211,14 +371,14 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
   }
 
   override inlineTokens(src: string, tokens?: Token[]): Token[] {
-    if (this.inlineDepth > this.limits.maxNesting) {
+    if (this.runs.length > this.limits.maxNesting) {
       throw new MarkdownNestingError(tooDeep('emphasis, links and strikethrough', `more than ${this.limits.maxNesting}`, this.limits));
     }
-    this.inlineDepth++;
+    this.runs.push(new InlineRun(src));
     try {
       return super.inlineTokens(src, tokens);
     } finally {
-      this.inlineDepth--;
+      this.runs.pop();
     }
   }
 }
@@ -226,6 +386,7 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
 /** A marked extension that lexes with the guards above. */
 export function markdownGuard(limits: MarkdownLimits): MarkedExtension {
   return {
+    tokenizer: guardedTokenizers,
     hooks: {
       provideLexer(block = true) {
         return <ParserOutput, RendererOutput>(src: string, options?: MarkedOptions<ParserOutput, RendererOutput>) => {

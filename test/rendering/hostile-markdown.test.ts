@@ -65,6 +65,43 @@ describe('Markdown nested too deep', () => {
   });
 });
 
+/** About `bytes` of `unit` repeated. */
+function repeat(unit: string, bytes = 100 * 1024): string {
+  return unit.repeat(Math.ceil(bytes / unit.length));
+}
+
+describe('100 KB of a construct marked handles in more than linear time renders in under a second', () => {
+  it.each([
+    // GFM's text and url rules look ahead for an email address from every place a token starts.
+    ['`_a`', repeat('_a')],
+    ['`*a`', repeat('*a')],
+    ['`**a`', repeat('**a')],
+    ['`__a`', repeat('__a')],
+    ['`a_`', repeat('a_')],
+    ['`a*`', repeat('a*')],
+    ['`*.`', repeat('*.')],
+    ['`._`', repeat('._')],
+    ['`*!a`', repeat('*!a')],
+    ['`_a` ending in `@`', repeat('_a') + '@'],
+    ['`a_a@` without a domain', repeat('a_a@')],
+  ])('%s', (_name, text) => {
+    let html = '';
+    expect(cpuMs(() => (html = markdownOf(text)))).toBeLessThan(1000);
+    expect(html.length).toBeGreaterThan(text.length / 2);
+  });
+});
+
+describe('normal Markdown renders as marked renders it', () => {
+  it.each([
+    ['an email address', 'Write to jane.doe+blog@example.com today.', '<p>Write to <a href="mailto:jane.doe+blog@example.com">jane.doe+blog@example.com</a> today.</p>\n'],
+    ['an email address in emphasis', '_me@example.org_ and snake_case_names', '<p><em><a href="mailto:me@example.org">me@example.org</a></em> and snake_case_names</p>\n'],
+    ['an `@` that starts no address', 'a_b@ and @c and a@b', '<p>a_b@ and @c and a@b</p>\n'],
+    ['mailto: and www. links', 'mailto:a@b.co and www.example.com/x.', '<p><a href="mailto:a@b.co">mailto:a@b.co</a> and <a href="http://www.example.com/x" rel="noopener noreferrer">www.example.com/x</a>.</p>\n'],
+  ])('%s', (_name, text, html) => {
+    expect(markdownOf(text)).toBe(html);
+  });
+});
+
 function markdownOf(text: string): string {
   return markdown.toHtml(text);
 }
