@@ -211,6 +211,8 @@ class InlineRun {
   private textEmailStarts?: Int32Array;
   private urlEmailEnds?: Int32Array;
   private readonly emailDomains = new Map<number, boolean>();
+  private masked?: string;
+  private delimiters = new Map<string, DelimiterRuns | undefined>();
 
   constructor(readonly src: string) {}
 
@@ -252,6 +254,110 @@ class InlineRun {
       this.emailDomains.set(at, valid);
     }
     return valid;
+  }
+
+  /** The runs of `char` in this text as emStrong and del see it (`masked`: links, code and HTML hidden). */
+  delimiterRuns(masked: string, char: string, closers: RegExp): DelimiterRuns | undefined {
+    if (masked !== this.masked) {
+      this.masked = masked;
+      this.delimiters = new Map();
+    }
+    if (!this.delimiters.has(char)) this.delimiters.set(char, DelimiterRuns.of(masked, char, closers));
+    return this.delimiters.get(char);
+  }
+}
+
+const LEFT = 1;
+const RIGHT = 2;
+const BOTH = 3;
+
+/**
+ * The maximal runs of one delimiter character in a text, each classified once as marked's closing-
+ * delimiter rule classifies it from any place before it: able only to open (LEFT), only to close
+ * (RIGHT), either (BOTH), or neither. marked's emStrong and del scan these runs from every opener to
+ * the end of the text, counting openers up and closers down until the count reaches zero, and give up
+ * at the end: n openers without closers cost n² regex matches. Prefix sums of the same counts and their
+ * minima from each run on say in constant time whether a scan can reach zero at all.
+ */
+class DelimiterRuns {
+  private readonly minima = new Map<string, { sums: Int32Array; minima: Int32Array }>();
+
+  private constructor(
+    private readonly starts: Int32Array,
+    readonly lengths: Int32Array,
+    private readonly kinds: Uint8Array,
+  ) {}
+
+  /** The runs of `char` in `masked`; undefined if marked's rule matches other than whole runs. */
+  static of(masked: string, char: string, closers: RegExp): DelimiterRuns | undefined {
+    const starts: number[] = [];
+    const lengths: number[] = [];
+    const code = char.charCodeAt(0);
+    for (let index = masked.indexOf(char); index !== -1; index = masked.indexOf(char, index)) {
+      const start = index;
+      while (masked.charCodeAt(index) === code) index++;
+      starts.push(start);
+      lengths.push(index - start);
+    }
+    // The rule reads a run together with the character before it, wherever its scan started.
+    const atRun = sticky(closers);
+    const kinds = new Uint8Array(starts.length);
+    for (let run = 0; run < starts.length; run++) {
+      const start = starts[run] ?? 0;
+      if (start === 0) continue;
+      atRun.lastIndex = start - 1;
+      const match = atRun.exec(masked);
+      let group = 1;
+      while (match && group < match.length && match[group] === undefined) group++;
+      if (!match || group === match.length) continue;
+      if (match.index + match[0].length !== start + (lengths[run] ?? 0)) return undefined;
+      kinds[run] = group <= 2 ? RIGHT : group <= 4 ? LEFT : BOTH;
+    }
+    return new DelimiterRuns(Int32Array.from(starts), Int32Array.from(lengths), kinds);
+  }
+
+  /** The index of the run holding `position`, or -1. */
+  runAt(position: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const start = this.starts[middle] ?? 0;
+      if (position < start) high = middle - 1;
+      else if (position >= start + (this.lengths[middle] ?? 0)) low = middle + 1;
+      else return middle;
+    }
+    return -1;
+  }
+
+  start(run: number): number {
+    return this.starts[run] ?? 0;
+  }
+
+  /**
+   * Whether a scan from run `first` on, starting at `need`, brings the count to zero or below on a
+   * closing run: the lowest prefix sum from `first` on (until a run that `ends` the scan) against the sum
+   * before `first`. `count` gives each run's step; `key` names the pair of functions for the cache.
+   */
+  reachesZero(first: number, need: number, key: string, count: (kind: number, length: number) => number, ends: (kind: number, length: number) => boolean): boolean {
+    let cached = this.minima.get(key);
+    if (!cached) {
+      const total = this.starts.length;
+      const sums = new Int32Array(total);
+      const minima = new Int32Array(total + 1).fill(NONE);
+      let sum = 0;
+      for (let run = 0; run < total; run++) {
+        sum += count(this.kinds[run] ?? 0, this.lengths[run] ?? 0);
+        sums[run] = sum;
+      }
+      for (let run = total - 1; run >= 0; run--) {
+        minima[run] = ends(this.kinds[run] ?? 0, this.lengths[run] ?? 0) ? NONE : Math.min(sums[run] ?? 0, minima[run + 1] ?? NONE);
+      }
+      cached = { sums, minima };
+      this.minima.set(key, cached);
+    }
+    const before = first > 0 ? (cached.sums[first - 1] ?? 0) : 0;
+    return (cached.minima[first] ?? NONE) <= before - need;
   }
 }
 
@@ -323,7 +429,87 @@ const guardedTokenizers = {
     if (!context || /^(?:mailto:|xmpp:|www\.|[hH][tT][tT][pP][sS]?:\/\/|[fF][tT][pP]:\/\/)/.test(src)) return false;
     return context.run.emailAt(context.run.at(src), this.rules.inline.url) ? false : undefined;
   },
+
+  /**
+   * emStrong scans from an opener to the end of the text for its closer: `*a_` repeated, or `(*a`, made
+   * 20 KB take 10 s. What its scan counts is known per run (DelimiterRuns); only an opener whose scan can
+   * succeed is left to marked. Its parameters are worked out as emStrong works them out.
+   */
+  emStrong(this: Tokenizer, src: string, maskedSrc: string, prevChar = ''): Tokens.Em | Tokens.Strong | undefined | false {
+    const char = src[0];
+    const context = guarded(this);
+    if (!context || (char !== '*' && char !== '_') || this.options.pedantic) return false;
+    const position = maskedSrc.length - src.length;
+    const closers = char === '*' ? this.rules.inline.emStrongRDelimAst : this.rules.inline.emStrongRDelimUnd;
+    const runs = maskedSrc[position] === char ? context.run.delimiterRuns(maskedSrc, char, closers) : undefined;
+    const run = runs?.runAt(position) ?? -1;
+    if (!runs || run === -1) return false;
+    const runStart = runs.start(run);
+    const runEnd = runStart + (runs.lengths[run] ?? 0);
+    const opener = this.rules.inline.emStrongLDelim.exec(char + src.slice(runEnd - position, runEnd - position + 2));
+    if (!opener || !(opener[1] || opener[2] || opener[3] || opener[4])) return undefined;
+    const nextChar = opener[1] || opener[3] || '';
+    const runPrevChar = [...maskedSrc.slice(Math.max(0, runStart - 2), runStart)].at(-1) ?? '';
+    const runPrevPunct = runPrevChar === '*' || runPrevChar === '_' || !!this.rules.inline.punctuation.exec(runPrevChar);
+    const openerCanClose = !!runPrevChar.trim() && (!!nextChar || (char === '*' && !runPrevPunct));
+    const remainder = (runEnd - runStart) % 3;
+    const midRun = prevChar === char;
+    const key = `${remainder} ${openerCanClose} ${midRun}`;
+    const reaches = (first: number) =>
+      runs.reachesZero(first, runEnd - position, key, emphasisSteps(remainder, openerCanClose), emphasisEnds(remainder, midRun));
+    const reachesFromNext = reaches(run + 1);
+    // The rule skips one run first when the text after the opener starts with a lone delimiter
+    // between two runs of the other character (`*a __b *c__`); only then is the rule run here.
+    if (reachesFromNext === reaches(run + 2)) return reachesFromNext ? false : undefined;
+    closers.lastIndex = 0;
+    const firstMatch = closers.exec(maskedSrc.slice(runEnd));
+    const skipsOne = firstMatch?.index === 0 && firstMatch.length > 0 && firstMatch.slice(1).every((part) => part === undefined) && firstMatch[0].includes(char);
+    return (skipsOne ? reaches(run + 2) : reachesFromNext) ? false : undefined;
+  },
+
+  /** del scans like emStrong, counting only runs as long as its opener (one or two `~`). */
+  del(this: Tokenizer, src: string, maskedSrc: string): Tokens.Del | undefined | false {
+    const context = guarded(this);
+    if (!context || src[0] !== '~') return false;
+    const position = maskedSrc.length - src.length;
+    const runs = maskedSrc[position] === '~' ? context.run.delimiterRuns(maskedSrc, '~', this.rules.inline.delRDelim) : undefined;
+    const run = runs?.runAt(position) ?? -1;
+    if (!runs || run === -1) return false;
+    const opener = runs.start(run) + (runs.lengths[run] ?? 0) - position;
+    // Three or more `~` open nothing.
+    if (opener > 2 || !this.rules.inline.delLDelim.exec(src.slice(0, opener + 2))) return undefined;
+    const steps = (kind: number, length: number) => (length !== opener ? 0 : kind === LEFT ? length : kind ? -length : 0);
+    return runs.reachesZero(run + 1, opener, `${opener}`, steps, () => false) ? false : undefined;
+  },
 };
+
+const stickyCopies = new WeakMap<RegExp, RegExp>();
+
+function sticky(rule: RegExp): RegExp {
+  let copy = stickyCopies.get(rule);
+  if (!copy) {
+    copy = new RegExp(rule.source, `${rule.flags.replace('g', '')}y`);
+    stickyCopies.set(rule, copy);
+  }
+  return copy;
+}
+
+/** emStrong's count steps for an opener whose run is `runLength % 3` long and which can also close. */
+function emphasisSteps(remainder: number, openerCanClose: boolean): (kind: number, length: number) => number {
+  // CommonMark's rule of 3: a run that can both open and close pairs with no run making the sum a multiple of 3.
+  const skips = (length: number) => remainder !== 0 && (remainder + length) % 3 === 0;
+  return (kind, length) => {
+    if (kind === LEFT) return length;
+    if (kind === BOTH) return skips(length) ? 0 : -length;
+    if (kind === RIGHT) return openerCanClose && skips(length) ? 0 : -length;
+    return 0;
+  };
+}
+
+/** Runs that end emStrong's scan for an opener inside its run (`**a*b*c` is `**a<em>b</em>c`). */
+function emphasisEnds(remainder: number, midRun: boolean): (kind: number, length: number) => boolean {
+  return (kind, length) => midRun && kind === BOTH && remainder !== 0 && (remainder + length) % 3 === 0;
+}
 
 function repeated(text: string, char: string): number {
   let count = 0;

@@ -84,6 +84,16 @@ describe('100 KB of a construct marked handles in more than linear time renders 
     ['`*!a`', repeat('*!a')],
     ['`_a` ending in `@`', repeat('_a') + '@'],
     ['`a_a@` without a domain', repeat('a_a@')],
+    // emStrong and del scan from every opener to the end of the text for a closer.
+    ['`*a_`', repeat('*a_')],
+    ['`*a_` with one closer at the end', repeat('*a_') + 'a*'],
+    ['`_a*`', repeat('_a*')],
+    ['`(*a`', repeat('(*a')],
+    ['a run of `*` with one closer at the end', repeat('*') + 'a*'],
+    ['`- *` (a list marker and an opener)', repeat('- *')],
+    ['`*x *x `', repeat('*x *x ')],
+    ['`.~a`', repeat('.~a')],
+    ['`.~~a` with one closer at the end', repeat('.~~a') + 'a~~'],
   ])('%s', (_name, text) => {
     let html = '';
     expect(cpuMs(() => (html = markdownOf(text)))).toBeLessThan(1000);
@@ -96,6 +106,9 @@ describe('normal Markdown renders as marked renders it', () => {
     ['an email address', 'Write to jane.doe+blog@example.com today.', '<p>Write to <a href="mailto:jane.doe+blog@example.com">jane.doe+blog@example.com</a> today.</p>\n'],
     ['an email address in emphasis', '_me@example.org_ and snake_case_names', '<p><em><a href="mailto:me@example.org">me@example.org</a></em> and snake_case_names</p>\n'],
     ['an `@` that starts no address', 'a_b@ and @c and a@b', '<p>a_b@ and @c and a@b</p>\n'],
+    ['emphasis, strong and strikethrough', '**strong**, *em*, ***both*** and ~~gone~~, ~one~', '<p><strong>strong</strong>, <em>em</em>, <em><strong>both</strong></em> and <del>gone</del>, <del>one</del></p>\n'],
+    ['emphasis by the rule of 3 and within runs', '*foo**bar**baz* and **a*b*c and *a __b *c__', '<p><em>foo<strong>bar</strong>baz</em> and **a<em>b</em>c and *a <strong>b *c</strong></p>\n'],
+    ['delimiters inside words', 'snake_case_name, 2*3*4 and (*aside*)', '<p>snake_case_name, 2<em>3</em>4 and (<em>aside</em>)</p>\n'],
     ['mailto: and www. links', 'mailto:a@b.co and www.example.com/x.', '<p><a href="mailto:a@b.co">mailto:a@b.co</a> and <a href="http://www.example.com/x" rel="noopener noreferrer">www.example.com/x</a>.</p>\n'],
   ])('%s', (_name, text, html) => {
     expect(markdownOf(text)).toBe(html);
