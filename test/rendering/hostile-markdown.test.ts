@@ -94,6 +94,11 @@ describe('100 KB of a construct marked handles in more than linear time renders 
     ['`*x *x `', repeat('*x *x ')],
     ['`.~a`', repeat('.~a')],
     ['`.~~a` with one closer at the end', repeat('.~~a') + 'a~~'],
+    // The tag rule reads a comment, processing instruction or declaration lazily to its end marker.
+    ['`<!--`', 'a ' + repeat('<!--')],
+    ['`<?`', 'a ' + repeat('<?')],
+    ['`<!A `', 'a ' + repeat('<!A ')],
+    ['`<![CDATA[`', 'a ' + repeat('<![CDATA[')],
   ])('%s', (_name, text) => {
     let html = '';
     expect(cpuMs(() => (html = markdownOf(text)))).toBeLessThan(1000);
@@ -109,6 +114,7 @@ describe('normal Markdown renders as marked renders it', () => {
     ['emphasis, strong and strikethrough', '**strong**, *em*, ***both*** and ~~gone~~, ~one~', '<p><strong>strong</strong>, <em>em</em>, <em><strong>both</strong></em> and <del>gone</del>, <del>one</del></p>\n'],
     ['emphasis by the rule of 3 and within runs', '*foo**bar**baz* and **a*b*c and *a __b *c__', '<p><em>foo<strong>bar</strong>baz</em> and **a<em>b</em>c and *a <strong>b *c</strong></p>\n'],
     ['delimiters inside words', 'snake_case_name, 2*3*4 and (*aside*)', '<p>snake_case_name, 2<em>3</em>4 and (<em>aside</em>)</p>\n'],
+    ['inline HTML comments, processing instructions and declarations', 'a <!-- c --> b <?php x ?> <!DOCTYPE html> <![CDATA[ d ]]> <!--> e <!-- f', '<p>a <!-- c --> b <?php x ?> <!DOCTYPE html> <![CDATA[ d ]]> <!--> e &lt;!-- f</p>\n'],
     ['mailto: and www. links', 'mailto:a@b.co and www.example.com/x.', '<p><a href="mailto:a@b.co">mailto:a@b.co</a> and <a href="http://www.example.com/x" rel="noopener noreferrer">www.example.com/x</a>.</p>\n'],
   ])('%s', (_name, text, html) => {
     expect(markdownOf(text)).toBe(html);
