@@ -277,6 +277,87 @@ class InlineRun {
   }
 }
 
+/** The parts of the setext heading rule: a line ending the text before the underline, and the underline. */
+interface SetextRules {
+  ends: RegExp;
+  underline: RegExp;
+}
+
+const SETEXT_UNDERLINE = String.raw`\n {0,3}(=+|-+)[ \t]*(?:\n+|$)`;
+const SETEXT_LINES = String.raw`((?:.|\n(?!`;
+const setextRulesCache = new WeakMap<RegExp, SetextRules | undefined>();
+
+function setextRules(lheading: RegExp): SetextRules | undefined {
+  if (!setextRulesCache.has(lheading)) {
+    const source = lheading.source;
+    const tail = `))+?)${SETEXT_UNDERLINE}`;
+    const ends = source.slice(source.indexOf(SETEXT_LINES) + SETEXT_LINES.length, -tail.length);
+    const found = occursOnce(source, SETEXT_LINES) && source.endsWith(tail);
+    setextRulesCache.set(lheading, found ? { ends: new RegExp(ends, 'y'), underline: new RegExp(SETEXT_UNDERLINE.slice(2), 'y') } : undefined);
+  }
+  return setextRulesCache.get(lheading);
+}
+
+const UNDERLINE = 1;
+const ENDS = 2;
+
+/** One text that marked lexes into blocks (the document, a block quote's or a list item's content). */
+class BlockRun {
+  private lineStarts?: Int32Array;
+  private nextSetextLine?: Int32Array;
+  private setextKinds?: Uint8Array;
+
+  constructor(readonly src: string) {}
+
+  at(rest: string): number {
+    return this.src.length - rest.length;
+  }
+
+  /**
+   * Whether the setext heading rule can match at `from`: its text runs line by line to the first
+   * underline (`===`, `---`) and gives up at a line that ends a paragraph, reading every line on the way
+   * from each line it is tried at. Which comes first is worked out here once per text.
+   */
+  underlineFollows(from: number, rules: SetextRules): boolean {
+    if (!this.lineStarts || !this.nextSetextLine || !this.setextKinds) {
+      const starts = [0];
+      for (let index = this.src.indexOf('\n'); index !== -1; index = this.src.indexOf('\n', index + 1)) starts.push(index + 1);
+      const kinds = new Uint8Array(starts.length);
+      const next = new Int32Array(starts.length + 1).fill(NONE);
+      for (let line = starts.length - 1; line >= 0; line--) {
+        const start = starts[line] ?? 0;
+        const end = starts[line + 1] ?? this.src.length;
+        rules.underline.lastIndex = start;
+        rules.ends.lastIndex = start;
+        // `.` matches no line or paragraph separator, so the text cannot run past one either.
+        if (rules.underline.test(this.src)) kinds[line] = UNDERLINE;
+        else if (rules.ends.test(this.src) || /[\u2028\u2029]/.test(this.src.slice(start, end))) kinds[line] = ENDS;
+        next[line] = kinds[line] ? line : (next[line + 1] ?? NONE);
+      }
+      this.lineStarts = Int32Array.from(starts);
+      this.nextSetextLine = next;
+      this.setextKinds = kinds;
+    }
+    const line = lineOf(this.lineStarts, from);
+    const end = this.lineStarts[line + 1] ?? this.src.length;
+    if (/[\u2028\u2029]/.test(this.src.slice(from, end))) return false;
+    const decisive = this.nextSetextLine[line + 1] ?? NONE;
+    return decisive !== NONE && this.setextKinds[decisive] === UNDERLINE;
+  }
+}
+
+/** The index of the line, by its start, that holds `position`. */
+function lineOf(starts: Int32Array, position: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] ?? 0) <= position) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
 const LEFT = 1;
 const RIGHT = 2;
 const BOTH = 3;
@@ -489,6 +570,30 @@ const guardedTokenizers = {
     return context.run.indexOf(form.marker, context.run.at(src) + form.after) === -1 ? undefined : false;
   },
 
+  /**
+   * GFM's table rule reads rows to the end of the block before the tokenizer can reject the header and
+   * delimiter rows (no `|` or `:`, or other numbers of cells), and then the next line starts it again.
+   * Whether it rejects them depends on those two rows only, so it first sees only them.
+   */
+  table(this: Tokenizer, src: string): Tokens.Table | undefined | false {
+    const secondLine = src.indexOf('\n', src.indexOf('\n') + 1);
+    if (src.indexOf('\n') === -1 || secondLine === -1) return false;
+    const queued = this.lexer.inlineQueue.length;
+    const headerAndDelimiter = Tokenizer.prototype.table.call(this, src.slice(0, secondLine + 1));
+    // Its header cells were queued for inline lexing; marked's own call queues them again.
+    this.lexer.inlineQueue.length = queued;
+    return headerAndDelimiter ? false : undefined;
+  },
+
+  /** The setext heading rule's text stops only at an underline or a line that ends a paragraph. */
+  lheading(this: Tokenizer, src: string): Tokens.Heading | undefined | false {
+    const lexer: unknown = this.lexer;
+    const run = lexer instanceof GuardedLexer ? lexer.blocks.at(-1) : undefined;
+    const rules = setextRules(this.rules.block.lheading);
+    if (!run || !rules) return false;
+    return run.underlineFollows(run.at(src), rules) ? false : undefined;
+  },
+
   /** del scans like emStrong, counting only runs as long as its opener (one or two `~`). */
   del(this: Tokenizer, src: string, maskedSrc: string): Tokens.Del | undefined | false {
     const context = guarded(this);
@@ -504,6 +609,28 @@ const guardedTokenizers = {
     return runs.reachesZero(run + 1, opener, `${opener}`, steps, () => false) ? false : undefined;
   },
 };
+
+const guardedBlocks = new WeakMap<object, Tokenizer['rules']['block']>();
+
+/**
+ * GFM's paragraph rule stops before a line that starts a table, and looks for one with the whole table
+ * rule, whose rows run to the end of the block: from every line of a paragraph followed by a line like
+ * `:-`, to the end. Whether the rule matches does not depend on the rows (there may be none), so the
+ * paragraph rule here looks only for the header and delimiter rows. marked's own rules if they differ.
+ */
+function guardedBlockRules(block: Tokenizer['rules']['block']): Tokenizer['rules']['block'] {
+  let guardedBlock = guardedBlocks.get(block);
+  if (!guardedBlock) {
+    const table = block.table.source;
+    const rows = table.slice(table.indexOf('(?:\\n((?:(?! *\\n|'));
+    const paragraph = block.paragraph.source;
+    guardedBlock = rows !== table && occursOnce(paragraph, rows)
+      ? { ...block, paragraph: new RegExp(paragraph.replace(rows, '(?:\\n|$)'), block.paragraph.flags) }
+      : block;
+    guardedBlocks.set(block, guardedBlock);
+  }
+  return guardedBlock;
+}
 
 /** The tag rule's forms that read up to an end marker, and where after their start it may begin. */
 const UNTIL_MARKER = [
@@ -561,7 +688,8 @@ export class MarkdownNestingError extends Error {
  * `inlineTokens` call, and both the stack and the time (every level re-reads the rest) grow with the depth.
  */
 class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, RendererOutput> {
-  private blockDepth = 0;
+  /** The block texts being lexed, innermost last; the block tokenizers see suffixes of the innermost one. */
+  readonly blocks: BlockRun[] = [];
   /** The inline runs being lexed, innermost last; the tokenizers see suffixes of the innermost one. */
   readonly runs: InlineRun[] = [];
 
@@ -570,20 +698,22 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
     private readonly limits: MarkdownLimits,
   ) {
     super(options);
+    const tokenizer = this.options.tokenizer;
+    if (tokenizer) tokenizer.rules = { ...tokenizer.rules, block: guardedBlockRules(tokenizer.rules.block) };
   }
 
   override blockTokens(src: string, tokens?: Token[], lastParagraphClipped?: boolean): Token[];
   override blockTokens(src: string, tokens?: TokensList, lastParagraphClipped?: boolean): TokensList;
   override blockTokens(src: string, tokens?: Token[] | TokensList, lastParagraphClipped?: boolean): Token[] | TokensList {
     // The outermost call is the document itself, not a level of nesting.
-    if (this.blockDepth > this.limits.maxNesting) {
+    if (this.blocks.length > this.limits.maxNesting) {
       throw new MarkdownNestingError(tooDeep('block quotes and lists', `more than ${this.limits.maxNesting}`, this.limits));
     }
-    this.blockDepth++;
+    this.blocks.push(new BlockRun(src));
     try {
       return super.blockTokens(src, tokens as Token[] | undefined, lastParagraphClipped);
     } finally {
-      this.blockDepth--;
+      this.blocks.pop();
     }
   }
 

@@ -99,6 +99,12 @@ describe('100 KB of a construct marked handles in more than linear time renders 
     ['`<?`', 'a ' + repeat('<?')],
     ['`<!A `', 'a ' + repeat('<!A ')],
     ['`<![CDATA[`', 'a ' + repeat('<![CDATA[')],
+    // The table rule reads rows to the end of the block before the header can be rejected, and the
+    // paragraph and setext heading rules look for a table or an underline on every line to the end.
+    ['a table header with other numbers of cells', repeat('a|b\n:-\n')],
+    ['a table header without `|` or `:`', repeat('a|b\n-|-|-\n')],
+    ['setext headings under `|` lines', repeat('|a\n-\n')],
+    ['setext headings', repeat('a\n-\n')],
   ])('%s', (_name, text) => {
     let html = '';
     expect(cpuMs(() => (html = markdownOf(text)))).toBeLessThan(1000);
@@ -115,6 +121,8 @@ describe('normal Markdown renders as marked renders it', () => {
     ['emphasis by the rule of 3 and within runs', '*foo**bar**baz* and **a*b*c and *a __b *c__', '<p><em>foo<strong>bar</strong>baz</em> and **a<em>b</em>c and *a <strong>b *c</strong></p>\n'],
     ['delimiters inside words', 'snake_case_name, 2*3*4 and (*aside*)', '<p>snake_case_name, 2<em>3</em>4 and (<em>aside</em>)</p>\n'],
     ['inline HTML comments, processing instructions and declarations', 'a <!-- c --> b <?php x ?> <!DOCTYPE html> <![CDATA[ d ]]> <!--> e <!-- f', '<p>a <!-- c --> b <?php x ?> <!DOCTYPE html> <![CDATA[ d ]]> <!--> e &lt;!-- f</p>\n'],
+    ['a table, and a table-shaped paragraph', '| a | b |\n|:--|--:|\n| 1 | 2 |\n\ntext\na|b\n:-\nmore', '<table>\n<thead>\n<tr>\n<th align="left">a</th>\n<th align="right">b</th>\n</tr>\n</thead>\n<tbody><tr>\n<td align="left">1</td>\n<td align="right">2</td>\n</tr>\n</tbody></table>\n<p>text\na|b\n:-\nmore</p>\n'],
+    ['setext headings', 'Title\n===\n\nSub\n---\nline one\nline two\n----', '<h1 id="title">Title</h1>\n<h2 id="sub">Sub</h2>\n<h2 id="line-oneline-two">line one\nline two</h2>\n'],
     ['mailto: and www. links', 'mailto:a@b.co and www.example.com/x.', '<p><a href="mailto:a@b.co">mailto:a@b.co</a> and <a href="http://www.example.com/x" rel="noopener noreferrer">www.example.com/x</a>.</p>\n'],
   ])('%s', (_name, text, html) => {
     expect(markdownOf(text)).toBe(html);
