@@ -266,6 +266,17 @@ class InlineRun {
     return at;
   }
 
+  /** The first match of `pattern` (global) at or after `from`, or -1; reading on as `from` grows. */
+  search(pattern: RegExp, from: number): number {
+    const key = pattern.source;
+    const last = this.found.get(key);
+    if (last && from >= last.from && (last.at === -1 || from <= last.at)) return last.at;
+    pattern.lastIndex = from;
+    const at = pattern.exec(this.src)?.index ?? -1;
+    this.found.set(key, { from, at });
+    return at;
+  }
+
   /** The runs of `char` in this text as emStrong and del see it (`masked`: links, code and HTML hidden). */
   delimiterRuns(masked: string, char: string, closers: RegExp): DelimiterRuns | undefined {
     if (masked !== this.masked) {
@@ -517,8 +528,23 @@ const guardedTokenizers = {
    */
   url(this: Tokenizer, src: string): Tokens.Link | undefined | false {
     const context = guarded(this);
-    if (!context || /^(?:mailto:|xmpp:|www\.|[hH][tT][tT][pP][sS]?:\/\/|[fF][tT][pP]:\/\/)/.test(src)) return false;
-    return context.run.emailAt(context.run.at(src), this.rules.inline.url) ? false : undefined;
+    if (!context || /^(?:mailto|xmpp):/.test(src)) return false;
+    const { run } = context;
+    const prefix = /^(?:www\.|[hH][tT][tT][pP][sS]?:\/\/|[fF][tT][pP]:\/\/)(?=[a-zA-Z0-9-])/.exec(src);
+    if (prefix) {
+      if (this.rules.inline._backpedal.source !== BACKPEDAL) return false;
+      const candidateEnd = run.search(AUTOLINK_END, run.at(src));
+      const start = run.at(src);
+      const candidate = candidateEnd === -1 ? src : src.slice(0, candidateEnd - start);
+      const closingParen = (from: number) => {
+        const at = run.indexOf(')', start + from);
+        return at === -1 ? -1 : at - start;
+      };
+      const text = candidate.slice(0, autolinkLength(candidate, closingParen));
+      const href = prefix[0] === 'www.' ? `http://${text}` : text;
+      return { type: 'link', raw: text, text, href, autolink: true, tokens: [{ type: 'text', raw: text, text }] };
+    }
+    return run.emailAt(run.at(src), this.rules.inline.url) ? false : undefined;
   },
 
   /**
@@ -667,6 +693,82 @@ function emphasisSteps(remainder: number, openerCanClose: boolean): (kind: numbe
 /** Runs that end emStrong's scan for an opener inside its run (`**a*b*c` is `**a<em>b</em>c`). */
 function emphasisEnds(remainder: number, midRun: boolean): (kind: number, length: number) => boolean {
   return (kind, length) => midRun && kind === BOTH && remainder !== 0 && (remainder + length) % 3 === 0;
+}
+
+/** What ends GFM's url rule's candidate: its `[^\s<]*`. */
+const AUTOLINK_END = /[\s<]/g;
+
+/** GFM's rule for where an extended autolink ends: marked applies it until the link stops changing. */
+const BACKPEDAL = String.raw`(?:[^?!.,:;*_'"~()&]+|\([^)]*\)|&(?![a-zA-Z0-9]+;$)|[?!.,:;*_'"~)]+(?!$))+`;
+const TRAILING = new Set(`?!.,:;*_'"~)`);
+
+/**
+ * How much of an autolink candidate marked keeps: it matches BACKPEDAL against the candidate, cut to
+ * the match, again and again until nothing changes, one character of trailing punctuation a round
+ * (100 KB of `)` after `www.a.b/` took 9 s). Here the rule's steps are found once (plain text, a
+ * `(…)` group, an `&`, a punctuation run that does not end the text); each round only the steps at the
+ * end can change, and a run of punctuation loses its characters all at once.
+ * `closingParen(from)` is the index of the first `)` at or after `from` in the candidate, or -1.
+ */
+function autolinkLength(candidate: string, closingParen: (from: number) => number): number {
+  const steps: { trailing: boolean; start: number; end: number }[] = [];
+  for (let at = 0; at < candidate.length; ) {
+    const char = candidate[at] ?? '';
+    let end = at + 1;
+    if (char === '(') {
+      const close = closingParen(at + 1);
+      if (close === -1 || close >= candidate.length) break;
+      end = close + 1;
+    } else if (char === '&') {
+      if (entityAt(candidate, at, candidate.length)) break;
+    } else if (TRAILING.has(char)) {
+      while (end < candidate.length && TRAILING.has(candidate[end] ?? '')) end++;
+      // Punctuation must not end the text.
+      if (end === candidate.length) end--;
+      if (end === at) break;
+    } else {
+      while (end < candidate.length && !TRAILING.has(candidate[end] ?? '') && candidate[end] !== '(' && candidate[end] !== '&') end++;
+    }
+    steps.push({ trailing: TRAILING.has(char), start: at, end });
+    at = end;
+  }
+  let length = candidate.length;
+  let kept = steps.at(-1)?.end ?? 0;
+  while (kept < length) {
+    length = kept;
+    const last = steps.at(-1);
+    const entity = entityEndingAt(candidate, length);
+    if (entity !== -1) {
+      // `&name;` that now ends the text stops the rule at its `&`.
+      while ((steps.at(-1)?.start ?? -1) >= entity) steps.pop();
+      kept = entity;
+    } else if (last?.trailing && last.end - last.start >= 2) {
+      // The run keeps all but its last character a round, down to one, which it then loses too.
+      last.end = last.start + 1;
+      kept = last.end;
+    } else if (last?.trailing) {
+      steps.pop();
+      kept = last.start;
+    } else {
+      kept = length;
+    }
+  }
+  return length;
+}
+
+/** Whether `&` at `at` starts an entity-like `&name;` that ends `text` at `length`. */
+function entityAt(text: string, at: number, length: number): boolean {
+  let end = at + 1;
+  while (end < length && /[a-zA-Z0-9]/.test(text[end] ?? '')) end++;
+  return end > at + 1 && end === length - 1 && text[end] === ';';
+}
+
+/** The `&` of an `&name;` that ends `text` at `length`, or -1. */
+function entityEndingAt(text: string, length: number): number {
+  if (text[length - 1] !== ';') return -1;
+  let start = length - 2;
+  while (start >= 0 && /[a-zA-Z0-9]/.test(text[start] ?? '')) start--;
+  return start >= 0 && start < length - 2 && text[start] === '&' ? start : -1;
 }
 
 function repeated(text: string, char: string): number {

@@ -105,6 +105,10 @@ describe('100 KB of a construct marked handles in more than linear time renders 
     ['a table header without `|` or `:`', repeat('a|b\n-|-|-\n')],
     ['setext headings under `|` lines', repeat('|a\n-\n')],
     ['setext headings', repeat('a\n-\n')],
+    // GFM's url rule strips an autolink's trailing punctuation one character a round.
+    ['`www.a.b/` and 100 KB of `)`', 'www.a.b/' + repeat(')')],
+    ['`www.a(`', repeat('www.a(')],
+    ['`www.a.b/` and 100 KB of `&a;`', 'www.a.b/' + repeat('&a;')],
   ])('%s', (_name, text) => {
     let html = '';
     expect(cpuMs(() => (html = markdownOf(text)))).toBeLessThan(1000);
@@ -123,6 +127,7 @@ describe('normal Markdown renders as marked renders it', () => {
     ['inline HTML comments, processing instructions and declarations', 'a <!-- c --> b <?php x ?> <!DOCTYPE html> <![CDATA[ d ]]> <!--> e <!-- f', '<p>a <!-- c --> b <?php x ?> <!DOCTYPE html> <![CDATA[ d ]]> <!--> e &lt;!-- f</p>\n'],
     ['a table, and a table-shaped paragraph', '| a | b |\n|:--|--:|\n| 1 | 2 |\n\ntext\na|b\n:-\nmore', '<table>\n<thead>\n<tr>\n<th align="left">a</th>\n<th align="right">b</th>\n</tr>\n</thead>\n<tbody><tr>\n<td align="left">1</td>\n<td align="right">2</td>\n</tr>\n</tbody></table>\n<p>text\na|b\n:-\nmore</p>\n'],
     ['setext headings', 'Title\n===\n\nSub\n---\nline one\nline two\n----', '<h1 id="title">Title</h1>\n<h2 id="sub">Sub</h2>\n<h2 id="line-oneline-two">line one\nline two</h2>\n'],
+    ['autolinks with parentheses, entities and punctuation', 'See https://en.wikipedia.org/wiki/Foo_(bar), www.example.com/a?b=c&amp; and (http://x.io/y).', '<p>See <a href="https://en.wikipedia.org/wiki/Foo_(bar)" rel="noopener noreferrer">https://en.wikipedia.org/wiki/Foo_(bar)</a>, <a href="http://www.example.com/a?b=c" rel="noopener noreferrer">www.example.com/a?b=c</a>&amp; and (<a href="http://x.io/y" rel="noopener noreferrer">http://x.io/y</a>).</p>\n'],
     ['mailto: and www. links', 'mailto:a@b.co and www.example.com/x.', '<p><a href="mailto:a@b.co">mailto:a@b.co</a> and <a href="http://www.example.com/x" rel="noopener noreferrer">www.example.com/x</a>.</p>\n'],
   ])('%s', (_name, text, html) => {
     expect(markdownOf(text)).toBe(html);
