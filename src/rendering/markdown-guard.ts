@@ -210,10 +210,14 @@ class InlineRun {
   private textEmailEnds?: Int32Array;
   private textEmailStarts?: Int32Array;
   private urlEmailEnds?: Int32Array;
-  private readonly emailDomains = new Map<number, boolean>();
+  // Created on first use: most runs (the text of each emphasis, each table cell) need few of them.
+  private emailDomains?: Map<number, boolean>;
   private masked?: string;
-  private delimiters = new Map<string, DelimiterRuns | undefined>();
-  private readonly found = new Map<string, { from: number; at: number }>();
+  private delimiters?: Map<string, DelimiterRuns | undefined>;
+  private found?: Map<string, { from: number; at: number }>;
+  private parenLevels?: Int32Array;
+  private lowerLevelAfter?: Int32Array;
+  private linkEnds?: Map<number, boolean>;
 
   constructor(readonly src: string) {}
 
@@ -249,6 +253,7 @@ class InlineRun {
     const at = this.urlEmailEnds[from] ?? from;
     if (at === from || this.src.charCodeAt(at) !== 64) return false;
     // Whether the domain after this `@` is valid does not depend on where the local part starts.
+    this.emailDomains ??= new Map();
     let valid = this.emailDomains.get(at);
     if (valid === undefined) {
       valid = urlRule.exec(this.src.slice(at - 1)) !== null;
@@ -259,6 +264,7 @@ class InlineRun {
 
   /** The first index of `needle` at or after `from`, or -1; reading on from the last answer as `from` grows. */
   indexOf(needle: string, from: number): number {
+    this.found ??= new Map();
     const last = this.found.get(needle);
     if (last && from >= last.from && (last.at === -1 || from <= last.at)) return last.at;
     const at = this.src.indexOf(needle, from);
@@ -269,6 +275,7 @@ class InlineRun {
   /** The first match of `pattern` (global) at or after `from`, or -1; reading on as `from` grows. */
   search(pattern: RegExp, from: number): number {
     const key = pattern.source;
+    this.found ??= new Map();
     const last = this.found.get(key);
     if (last && from >= last.from && (last.at === -1 || from <= last.at)) return last.at;
     pattern.lastIndex = from;
@@ -277,9 +284,62 @@ class InlineRun {
     return at;
   }
 
+  /**
+   * The first `)` after `from` that closes more parentheses than open after `from`, counted as marked's
+   * findClosingBracket counts them (a backslash hides the next character), or NONE.
+   */
+  unbalancedParenAfter(from: number): number {
+    if (!this.parenLevels || !this.lowerLevelAfter) {
+      const levels = new Int32Array(this.src.length);
+      let level = 0;
+      for (let index = 0; index < this.src.length; index++) {
+        const char = this.src[index];
+        if (char === '\\') {
+          levels[index] = level;
+          index++;
+        } else if (char === '(') {
+          level++;
+        } else if (char === ')') {
+          level--;
+        }
+        if (index < this.src.length) levels[index] = level;
+      }
+      // For each position, the next one at a lower level: a stack of positions at rising levels.
+      const lower = new Int32Array(this.src.length).fill(NONE);
+      const stack: number[] = [];
+      for (let index = this.src.length - 1; index >= 0; index--) {
+        while (stack.length > 0 && (levels[stack.at(-1) ?? 0] ?? 0) >= (levels[index] ?? 0)) stack.pop();
+        lower[index] = stack.at(-1) ?? NONE;
+        stack.push(index);
+      }
+      this.parenLevels = levels;
+      this.lowerLevelAfter = lower;
+    }
+    return from < 0 ? NONE : (this.lowerLevelAfter[from] ?? NONE);
+  }
+
+  /** The parenthesis level at the end of [from, to): how many more `(` than `)` there are. */
+  parenLevel(from: number, to: number): number {
+    this.unbalancedParenAfter(0);
+    const levels = this.parenLevels ?? new Int32Array();
+    return (levels[to - 1] ?? 0) - (from > 0 ? (levels[from - 1] ?? 0) : 0);
+  }
+
+  /** Whether a link's optional title and closing `)` follow at `from` (memoized: many hrefs end there). */
+  linkEndsAt(from: number, ending: RegExp): boolean {
+    this.linkEnds ??= new Map();
+    let ends = this.linkEnds.get(from);
+    if (ends === undefined) {
+      ending.lastIndex = from;
+      ends = ending.test(this.src);
+      this.linkEnds.set(from, ends);
+    }
+    return ends;
+  }
+
   /** The runs of `char` in this text as emStrong and del see it (`masked`: links, code and HTML hidden). */
   delimiterRuns(masked: string, char: string, closers: RegExp): DelimiterRuns | undefined {
-    if (masked !== this.masked) {
+    if (masked !== this.masked || !this.delimiters) {
       this.masked = masked;
       this.delimiters = new Map();
     }
@@ -492,12 +552,20 @@ function occursOnce(text: string, part: string): boolean {
 }
 
 /** The inline run a tokenizer is reading and its guard rules, when marked is lexing with the guards. */
-function guarded(tokenizer: Tokenizer): { run: InlineRun; rules: GuardRules } | undefined {
+function guarded(tokenizer: Tokenizer, shortest = 0): { run: InlineRun; rules: GuardRules } | undefined {
   const lexer: unknown = tokenizer.lexer;
-  const run = lexer instanceof GuardedLexer ? lexer.runs.at(-1) : undefined;
-  const rules = guardRules(tokenizer.rules.inline);
-  return run && rules ? { run, rules } : undefined;
+  if (!(lexer instanceof GuardedLexer) || !lexer.guardRules) return undefined;
+  const run = lexer.runs.at(-1);
+  return run && run.src.length >= shortest ? { run, rules: lexer.guardRules } : undefined;
 }
+
+/**
+ * In a text this short marked's own rules cost little however they are used (the square of its length
+ * times the cost of a character for the email lookaheads, of a delimiter run for emphasis), and most
+ * texts are: the text of an emphasis, a table cell, a short paragraph. They are left to marked.
+ */
+const SHORT_FOR_EMAIL = 256;
+const SHORT_FOR_EMPHASIS = 64;
 
 /**
  * marked's tokenizers with the quadratic parts answered from the inline run. Each returns what marked's
@@ -510,7 +578,7 @@ const guardedTokenizers = {
    * the rest of the rule runs without the lookaheads, and the nearer stop wins, as in the rule itself.
    */
   inlineText(this: Tokenizer, src: string): Tokens.Text | undefined | false {
-    const context = guarded(this);
+    const context = guarded(this, SHORT_FOR_EMAIL);
     // An inline extension with a start function clips src, which then is no suffix of the run.
     if (!context || this.lexer.options.extensions?.startInline) return false;
     const { run, rules } = context;
@@ -528,7 +596,10 @@ const guardedTokenizers = {
    */
   url(this: Tokenizer, src: string): Tokens.Link | undefined | false {
     const context = guarded(this);
-    if (!context || /^(?:mailto|xmpp):/.test(src)) return false;
+    if (!context) return false;
+    // Every form starts with a local-part character: an address, mailto:, xmpp:, http, ftp or www.
+    if (!isMember(URL_EMAIL, src.charCodeAt(0))) return undefined;
+    if (/^(?:mailto|xmpp):/.test(src)) return false;
     const { run } = context;
     const prefix = /^(?:www\.|[hH][tT][tT][pP][sS]?:\/\/|[fF][tT][pP]:\/\/)(?=[a-zA-Z0-9-])/.exec(src);
     if (prefix) {
@@ -544,6 +615,7 @@ const guardedTokenizers = {
       const href = prefix[0] === 'www.' ? `http://${text}` : text;
       return { type: 'link', raw: text, text, href, autolink: true, tokens: [{ type: 'text', raw: text, text }] };
     }
+    if (run.src.length < SHORT_FOR_EMAIL) return false;
     return run.emailAt(run.at(src), this.rules.inline.url) ? false : undefined;
   },
 
@@ -554,7 +626,7 @@ const guardedTokenizers = {
    */
   emStrong(this: Tokenizer, src: string, maskedSrc: string, prevChar = ''): Tokens.Em | Tokens.Strong | undefined | false {
     const char = src[0];
-    const context = guarded(this);
+    const context = guarded(this, SHORT_FOR_EMPHASIS);
     if (!context || (char !== '*' && char !== '_') || this.options.pedantic) return false;
     const position = maskedSrc.length - src.length;
     const closers = char === '*' ? this.rules.inline.emStrongRDelimAst : this.rules.inline.emStrongRDelimUnd;
@@ -611,6 +683,44 @@ const guardedTokenizers = {
     return headerAndDelimiter ? false : undefined;
   },
 
+  /**
+   * The link rule's href (`[^ \t\n\x00-\x1f]+`) runs to the next space and back to the last `)` from
+   * every `[`, and marked then cuts it at the first `)` that closes more than it opened: `[]()`
+   * repeated without spaces, or `[a](` with a title far after, read to the end from every link. The
+   * label comes from the rule's own label part; the rest from the inline text (where the href ends,
+   * which `)` cuts it, whether a title and `)` follow). A link is left to marked on src cut after its
+   * `)`; what marked would reject is rejected here.
+   */
+  link(this: Tokenizer, src: string): Tokens.Link | Tokens.Image | undefined | false {
+    const context = guarded(this);
+    const rules = linkRules(this.rules.inline.link);
+    if (!context || !rules || this.lexer.state.linkParenPossible === false || (src[0] !== '[' && src[0] !== '!')) return false;
+    const head = rules.label.exec(src);
+    if (!head) return undefined;
+    const label = head[1] ?? '';
+    // With a code span in the label the rule may find a longer one when this one fails.
+    if (label.includes('`')) return false;
+    const { run } = context;
+    const start = run.at(src);
+    let href = start + head[0].length;
+    while (/[ \t\n]/.test(run.src[href] ?? '')) href++;
+    if (run.src[href] === '<') return false;
+    const hrefEnd = run.search(HREF_END, href);
+    const end = hrefEnd === -1 ? run.src.length : hrefEnd;
+    const closer = run.unbalancedParenAfter(href - 1);
+    if (closer < end) {
+      // marked cuts such a link short by the spaces before its href, and rejects it when a `<` in the
+      // label opens a tag running past it. Both are left to marked (whose href then ends at a space).
+      const spaced = href > start + head[0].length;
+      return spaced || label.includes('<') ? false : Tokenizer.prototype.link.call(this, src.slice(0, closer + 1 - start));
+    }
+    if (href < end && run.linkEndsAt(end, rules.ending)) {
+      return run.parenLevel(href, end) > 0 ? undefined : false;
+    }
+    // Cut back to its last `)` the href keeps a `(` open, and without one no href matches.
+    return undefined;
+  },
+
   /** The setext heading rule's text stops only at an underline or a line that ends a paragraph. */
   lheading(this: Tokenizer, src: string): Tokens.Heading | undefined | false {
     const lexer: unknown = this.lexer;
@@ -622,7 +732,7 @@ const guardedTokenizers = {
 
   /** del scans like emStrong, counting only runs as long as its opener (one or two `~`). */
   del(this: Tokenizer, src: string, maskedSrc: string): Tokens.Del | undefined | false {
-    const context = guarded(this);
+    const context = guarded(this, SHORT_FOR_EMPHASIS);
     if (!context || src[0] !== '~') return false;
     const position = maskedSrc.length - src.length;
     const runs = maskedSrc[position] === '~' ? context.run.delimiterRuns(maskedSrc, '~', this.rules.inline.delRDelim) : undefined;
@@ -694,6 +804,30 @@ function emphasisSteps(remainder: number, openerCanClose: boolean): (kind: numbe
 function emphasisEnds(remainder: number, midRun: boolean): (kind: number, length: number) => boolean {
   return (kind, length) => midRun && kind === BOTH && remainder !== 0 && (remainder + length) % 3 === 0;
 }
+
+/** marked's link rule, in the parts the link guard reads: its label, and what follows an href. */
+interface LinkRules {
+  label: RegExp;
+  ending: RegExp;
+}
+
+const LINK_HEAD_END = String.raw`\]\([ \t\n]*(`;
+const LINK_HREF = String.raw`(<(?:\\.|[^\n<>\\])*>|(?!<)[^ \t\n\x00-\x1f]+|(?=\)))`;
+const linkRulesCache = new WeakMap<RegExp, LinkRules | undefined>();
+
+function linkRules(link: RegExp): LinkRules | undefined {
+  if (!linkRulesCache.has(link)) {
+    const source = link.source;
+    const head = source.indexOf(LINK_HEAD_END);
+    const found = occursOnce(source, LINK_HEAD_END) && source.startsWith(LINK_HREF, head + LINK_HEAD_END.length - 1);
+    const ending = source.slice(head + LINK_HEAD_END.length - 1 + LINK_HREF.length);
+    linkRulesCache.set(link, found ? { label: new RegExp(source.slice(0, head + 4)), ending: new RegExp(ending, 'y') } : undefined);
+  }
+  return linkRulesCache.get(link);
+}
+
+/** What ends a link's unbracketed href. */
+const HREF_END = /[ \t\n\x00-\x1f]/g;
 
 /** What ends GFM's url rule's candidate: its `[^\s<]*`. */
 const AUTOLINK_END = /[\s<]/g;
@@ -794,6 +928,7 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
   readonly blocks: BlockRun[] = [];
   /** The inline runs being lexed, innermost last; the tokenizers see suffixes of the innermost one. */
   readonly runs: InlineRun[] = [];
+  readonly guardRules: GuardRules | undefined;
 
   constructor(
     options: MarkedOptions<ParserOutput, RendererOutput> | undefined,
@@ -802,6 +937,7 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
     super(options);
     const tokenizer = this.options.tokenizer;
     if (tokenizer) tokenizer.rules = { ...tokenizer.rules, block: guardedBlockRules(tokenizer.rules.block) };
+    this.guardRules = tokenizer ? guardRules(tokenizer.rules.inline) : undefined;
   }
 
   override blockTokens(src: string, tokens?: Token[], lastParagraphClipped?: boolean): Token[];
