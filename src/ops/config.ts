@@ -344,7 +344,7 @@ export function loadConfig(env: Env = process.env): Config {
     frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', DEFAULT_FRONT_MATTER_MAX_BYTES, 256, 1048576),
     markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
     liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),
-    liquidMemoryLimit: integer(env, 'LIQUID_MEMORY_LIMIT', 10000000, 1000, 1000000000),
+    liquidMemoryLimit: integer(env, 'LIQUID_MEMORY_LIMIT', 1000000, 1000, 1000000000),
     renderThreads: integer(env, 'RENDER_THREADS', 1, 1, 16),
     renderTimeoutMs: integer(env, 'RENDER_TIMEOUT_MS', 2000, 100, 600000),
   };

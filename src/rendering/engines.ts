@@ -12,6 +12,9 @@ export interface RenderLimits {
 }
 
 /** The Markdown and Liquid engines a post is rendered with, configured with its limits. */
-export function createRenderEngines(_limits: RenderLimits): RenderEngines {
-  return { markdown: createMarkdown(), liquid: createLiquid() };
+export function createRenderEngines(limits: RenderLimits): RenderEngines {
+  return {
+    markdown: createMarkdown({ maxNesting: limits.markdownMaxNesting }),
+    liquid: createLiquid({ renderLimitMs: limits.liquidRenderLimitMs, memoryLimit: limits.liquidMemoryLimit, parseLimit: limits.liquidParseLimit }),
+  };
 }

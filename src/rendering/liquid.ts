@@ -1,4 +1,5 @@
 import { Liquid, type TagToken, type TopLevelToken, type Context } from 'liquidjs';
+import { includesFileSystem } from './liquid-files.js';
 
 /** What Liquid tags in a post may refer to. */
 export interface LiquidScope {
@@ -6,6 +7,21 @@ export interface LiquidScope {
   page: Record<string, unknown>;
   /** URL of the post with this file stem (`2017-12-15-kubecon-was-nice`), for `{% post_url %}`. */
   postUrl(stem: string): string | undefined;
+}
+
+/** How much one post's Liquid may take (liquidjs's DoS limits). */
+export interface LiquidLimits {
+  /** Milliseconds one render may run. */
+  renderLimitMs: number;
+  /** Characters and items one render may allocate (a range loop allocates one item a step). */
+  memoryLimit: number;
+  /** Characters one template (the post, or each included file) may have. */
+  parseLimit: number;
+}
+
+export interface LiquidOptions {
+  /** A Jekyll site's `_includes`: the only files `{% include %}` may read. Without it, none. */
+  includesDir?: string;
 }
 
 const HOOK = '__kubeblog';
@@ -21,11 +37,48 @@ function scopeOf(ctx: Context): LiquidScope {
   return ctx.getSync([HOOK]) as LiquidScope;
 }
 
+/**
+ * The text of a template Liquid could not run, without its tags: `{% raw %}` content is kept as written,
+ * other `{% … %}` tags and then `{{ … }}` outputs are removed. One pass over the text each: a post full of
+ * unclosed `{{` must not cost the quadratic time a lazy regex search from every `{{` would.
+ */
 function stripLiquid(text: string): string {
-  return text
-    .replace(/\{%-?\s*raw\s*-?%\}([\s\S]*?)\{%-?\s*endraw\s*-?%\}/g, '$1')
-    .replace(/\{%[\s\S]*?%\}/g, '')
-    .replace(/\{\{[\s\S]*?\}\}/g, '');
+  let stripped = '';
+  let from = 0;
+  for (const block of rawBlocks(text)) {
+    stripped += removeDelimited(removeDelimited(text.slice(from, block.start), '{%', '%}'), '{{', '}}');
+    stripped += block.content;
+    from = block.end;
+  }
+  return stripped + removeDelimited(removeDelimited(text.slice(from), '{%', '%}'), '{{', '}}');
+}
+
+/** `{% raw %}…{% endraw %}` blocks, each opener paired with the first closer after it. */
+function* rawBlocks(text: string): Generator<{ start: number; end: number; content: string }> {
+  const opener = /\{%-?\s*raw\s*-?%\}/g;
+  const closer = /\{%-?\s*endraw\s*-?%\}/g;
+  for (let open = opener.exec(text); open; open = opener.exec(text)) {
+    closer.lastIndex = opener.lastIndex;
+    const close = closer.exec(text);
+    // Without a closer here there is none further on either.
+    if (!close) return;
+    yield { start: open.index, end: closer.lastIndex, content: text.slice(opener.lastIndex, close.index) };
+    opener.lastIndex = closer.lastIndex;
+  }
+}
+
+/** The text without each `open`…`close` span, as `/open[\s\S]*?close/g` would remove them. */
+function removeDelimited(text: string, open: string, close: string): string {
+  let kept = '';
+  let from = 0;
+  for (let start = text.indexOf(open); start !== -1; start = text.indexOf(open, from)) {
+    const end = text.indexOf(close, start + open.length);
+    // No closer after this opener means none after any later one.
+    if (end === -1) break;
+    kept += text.slice(from, start);
+    from = end + close.length;
+  }
+  return kept + text.slice(from);
 }
 
 /**
@@ -34,8 +87,36 @@ function stripLiquid(text: string): string {
  * `{{ page.* }}` and Jekyll's URL filters. A template Liquid cannot run loses its tags rather than
  * showing them to readers; the caller is told why.
  */
-export function createLiquid(): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
-  const liquid = new Liquid({ strictFilters: false, strictVariables: false, cache: false, jekyllInclude: true });
+export function createLiquid(
+  limits: LiquidLimits,
+  options: LiquidOptions = {},
+): { render(text: string, scope: LiquidScope): { text: string; error?: Error } } {
+  // Without an includes directory liquidjs keeps its default root; the file system refuses every name in it.
+  const dirs = options.includesDir === undefined ? {} : { root: [options.includesDir], partials: [options.includesDir], layouts: [options.includesDir] };
+  const liquid = new Liquid({
+    strictFilters: false,
+    strictVariables: false,
+    cache: false,
+    // Jekyll's include names are literal (`{% include note.html %}`), `{{ }}` in them is evaluated.
+    jekyllInclude: true,
+    dynamicPartials: false,
+    fs: includesFileSystem(options.includesDir),
+    ...dirs,
+    relativeReference: false,
+    renderLimit: limits.renderLimitMs,
+    memoryLimit: limits.memoryLimit,
+    parseLimit: limits.parseLimit,
+  });
+
+  // Jekyll reads these next to the post, which a post from a ConfigMap does not have.
+  liquid.registerTag('include_relative', {
+    parse(token: TagToken) {
+      this.file = token.args.trim().split(/\s+/)[0] ?? '';
+    },
+    render() {
+      throw new Error(`"${this.file}" cannot be included: posts may not include files relative to themselves`);
+    },
+  });
 
   liquid.registerTag('highlight', {
     parse(token: TagToken, remaining: TopLevelToken[]) {
@@ -124,6 +205,12 @@ export function createLiquid(): { render(text: string, scope: LiquidScope): { te
       if (!text.includes('{%') && !text.includes('{{')) return { text };
       try {
         const rendered = liquid.parseAndRenderSync(text, { site: scope.site, page: scope.page, [HOOK]: scope }) as string;
+        // liquidjs does not count what a loop writes. The output may be the template and what it may
+        // allocate; more is refused before anything flattens it (reading the length of the rope is free).
+        const outputLimit = limits.parseLimit + limits.memoryLimit;
+        if (rendered.length > outputLimit) {
+          throw new Error(`the output of ${rendered.length} characters is over the limit of ${outputLimit}`);
+        }
         return { text: rendered };
       } catch (error) {
         return { text: stripLiquid(text), error: error as Error };

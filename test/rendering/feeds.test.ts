@@ -42,7 +42,7 @@ function makePost(fields: Partial<Post> & { slug: string }): Post {
   };
 }
 
-const markdown = createMarkdown();
+const markdown = createMarkdown({ maxNesting: 32 });
 const entry = (post: Post, body: string, summary = 'A summary.'): FeedEntry => ({ post, html: markdown.toHtml(body), summary });
 
 interface XmlElement {
