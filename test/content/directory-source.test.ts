@@ -8,6 +8,7 @@ import type { ContentStore } from '../../src/content/store.js';
 import { startTestBlog, type TestBlog } from '../support/blog.js';
 import { post } from '../support/posts.js';
 import { startBlogProcess } from '../support/process.js';
+import { within } from '../support/wait.js';
 
 let root: string;
 let running: TestBlog | undefined;
@@ -38,15 +39,6 @@ function awaitReload(store: ContentStore, want: (e: Reload) => boolean = (e) => 
 
 function nextReload(store: ContentStore, want?: (e: Reload) => boolean): Promise<void> {
   return awaitReload(store, want).done;
-}
-
-/** Polls until `check` holds, failing after `ms`. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** kubeblog_content_source_up of the directory source, as Prometheus would scrape it. */

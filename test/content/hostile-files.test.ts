@@ -7,6 +7,7 @@ import request from 'supertest';
 import { startTestBlog, type TestBlog } from '../support/blog.js';
 import { post } from '../support/posts.js';
 import { type BlogProcess, startBlogProcess } from '../support/process.js';
+import { within } from '../support/wait.js';
 
 let root: string;
 let dir: string;
@@ -34,15 +35,6 @@ afterEach(async () => {
 async function titles(url: string): Promise<string[]> {
   const res = await fetch(`${url}/api/posts`);
   return ((await res.json()) as { posts: Array<{ title: string }> }).posts.map((p) => p.title);
-}
-
-/** Polls until `check` holds, failing after `ms`. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Everything a reader can get that lists or shows post text. */
