@@ -13,6 +13,17 @@ function cpuMs(run: () => unknown): number {
   return (used.user + used.system) / 1000;
 }
 
+/**
+ * The CPU time of the quickest of up to three runs, stopping at the first under `bound`: on a machine
+ * busy with other work one run can take twice its time, while a quadratic input takes ten times longer
+ * every time.
+ */
+function quickestCpuMs(run: () => unknown, bound: number): number {
+  let quickest = Infinity;
+  for (let attempt = 0; attempt < 3 && quickest >= bound; attempt++) quickest = Math.min(quickest, cpuMs(run));
+  return quickest;
+}
+
 describe('Markdown nested too deep', () => {
   it.each([
     ['3,000 block quotes on one line', '> '.repeat(3000) + 'a', 3000],
@@ -122,7 +133,7 @@ describe('100 KB of a construct marked handles in more than linear time renders 
     ['`[a]((x)` and one `)` at the end', repeat('[a]((x)') + ')'],
   ])('%s', (_name, text) => {
     let html = '';
-    expect(cpuMs(() => (html = markdownOf(text)))).toBeLessThan(1000);
+    expect(quickestCpuMs(() => (html = markdownOf(text)), 1000)).toBeLessThan(1000);
     expect(html.length).toBeGreaterThan(text.length / 2);
   });
 });
