@@ -214,7 +214,8 @@ class InlineRun {
   private emailDomains?: Map<number, boolean>;
   private masked?: string;
   private delimiters?: Map<string, DelimiterRuns | undefined>;
-  private found?: Map<string, { from: number; at: number }>;
+  private foundNeedles?: Map<string, { from: number; at: number }>;
+  private foundPatterns?: Map<RegExp, { from: number; at: number }>;
   private parenLevels?: Int32Array;
   private lowerLevelAfter?: Int32Array;
   private linkEnds?: Map<number, boolean>;
@@ -264,23 +265,22 @@ class InlineRun {
 
   /** The first index of `needle` at or after `from`, or -1; reading on from the last answer as `from` grows. */
   indexOf(needle: string, from: number): number {
-    this.found ??= new Map();
-    const last = this.found.get(needle);
+    this.foundNeedles ??= new Map();
+    const last = this.foundNeedles.get(needle);
     if (last && from >= last.from && (last.at === -1 || from <= last.at)) return last.at;
     const at = this.src.indexOf(needle, from);
-    this.found.set(needle, { from, at });
+    this.foundNeedles.set(needle, { from, at });
     return at;
   }
 
   /** The first match of `pattern` (global) at or after `from`, or -1; reading on as `from` grows. */
   search(pattern: RegExp, from: number): number {
-    const key = pattern.source;
-    this.found ??= new Map();
-    const last = this.found.get(key);
+    this.foundPatterns ??= new Map();
+    const last = this.foundPatterns.get(pattern);
     if (last && from >= last.from && (last.at === -1 || from <= last.at)) return last.at;
     pattern.lastIndex = from;
     const at = pattern.exec(this.src)?.index ?? -1;
-    this.found.set(key, { from, at });
+    this.foundPatterns.set(pattern, { from, at });
     return at;
   }
 
@@ -289,6 +289,17 @@ class InlineRun {
    * findClosingBracket counts them (a backslash hides the next character), or NONE.
    */
   unbalancedParenAfter(from: number): number {
+    return from < 0 ? NONE : (this.parens().lowerAfter[from] ?? NONE);
+  }
+
+  /** How many more `(` than `)` there are in [from, to). */
+  parenLevel(from: number, to: number): number {
+    const { levels } = this.parens();
+    return (levels[to - 1] ?? 0) - (from > 0 ? (levels[from - 1] ?? 0) : 0);
+  }
+
+  /** The parenthesis level after each position, and for each the next position at a lower level. */
+  private parens(): { levels: Int32Array; lowerAfter: Int32Array } {
     if (!this.parenLevels || !this.lowerLevelAfter) {
       const levels = new Int32Array(this.src.length);
       let level = 0;
@@ -304,25 +315,18 @@ class InlineRun {
         }
         if (index < this.src.length) levels[index] = level;
       }
-      // For each position, the next one at a lower level: a stack of positions at rising levels.
-      const lower = new Int32Array(this.src.length).fill(NONE);
+      // Positions at rising levels, nearest last: what is not lower than a position cannot be its answer.
+      const lowerAfter = new Int32Array(this.src.length).fill(NONE);
       const stack: number[] = [];
       for (let index = this.src.length - 1; index >= 0; index--) {
         while (stack.length > 0 && (levels[stack.at(-1) ?? 0] ?? 0) >= (levels[index] ?? 0)) stack.pop();
-        lower[index] = stack.at(-1) ?? NONE;
+        lowerAfter[index] = stack.at(-1) ?? NONE;
         stack.push(index);
       }
       this.parenLevels = levels;
-      this.lowerLevelAfter = lower;
+      this.lowerLevelAfter = lowerAfter;
     }
-    return from < 0 ? NONE : (this.lowerLevelAfter[from] ?? NONE);
-  }
-
-  /** The parenthesis level at the end of [from, to): how many more `(` than `)` there are. */
-  parenLevel(from: number, to: number): number {
-    this.unbalancedParenAfter(0);
-    const levels = this.parenLevels ?? new Int32Array();
-    return (levels[to - 1] ?? 0) - (from > 0 ? (levels[from - 1] ?? 0) : 0);
+    return { levels: this.parenLevels, lowerAfter: this.lowerLevelAfter };
   }
 
   /** Whether a link's optional title and closing `)` follow at `from` (memoized: many hrefs end there). */
@@ -446,7 +450,7 @@ class DelimiterRuns {
 
   private constructor(
     private readonly starts: Int32Array,
-    readonly lengths: Int32Array,
+    private readonly lengths: Int32Array,
     private readonly kinds: Uint8Array,
   ) {}
 
@@ -494,6 +498,10 @@ class DelimiterRuns {
 
   start(run: number): number {
     return this.starts[run] ?? 0;
+  }
+
+  end(run: number): number {
+    return this.start(run) + (this.lengths[run] ?? 0);
   }
 
   /**
@@ -634,7 +642,7 @@ const guardedTokenizers = {
     const run = runs?.runAt(position) ?? -1;
     if (!runs || run === -1) return false;
     const runStart = runs.start(run);
-    const runEnd = runStart + (runs.lengths[run] ?? 0);
+    const runEnd = runs.end(run);
     const opener = this.rules.inline.emStrongLDelim.exec(char + src.slice(runEnd - position, runEnd - position + 2));
     if (!opener || !(opener[1] || opener[2] || opener[3] || opener[4])) return undefined;
     const nextChar = opener[1] || opener[3] || '';
@@ -738,7 +746,7 @@ const guardedTokenizers = {
     const runs = maskedSrc[position] === '~' ? context.run.delimiterRuns(maskedSrc, '~', this.rules.inline.delRDelim) : undefined;
     const run = runs?.runAt(position) ?? -1;
     if (!runs || run === -1) return false;
-    const opener = runs.start(run) + (runs.lengths[run] ?? 0) - position;
+    const opener = runs.end(run) - position;
     // Three or more `~` open nothing.
     if (opener > 2 || !this.rules.inline.delLDelim.exec(src.slice(0, opener + 2))) return undefined;
     const steps = (kind: number, length: number) => (length !== opener ? 0 : kind === LEFT ? length : kind ? -length : 0);

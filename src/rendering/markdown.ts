@@ -13,7 +13,8 @@ function isExternal(href: string): boolean {
 /**
  * GitHub-flavoured Markdown to HTML: tables, task lists, fenced code highlighted on the server,
  * heading ids for anchors. Raw HTML passes through (authors are trusted; the CSP stops scripts).
- * Markdown nested deeper than the limits is refused with an Error saying so, rather than rendered.
+ * marked runs with guards that keep hostile text in linear time (markdown-guard.ts); Markdown nested
+ * deeper than the limit is refused with an Error saying so, rather than rendered.
  */
 export function createMarkdown(limits: MarkdownLimits): { toHtml(markdown: string): string; inlineToHtml(markdown: string): string } {
   // The ~40 common grammars load in a third of the time of all ~190, which start-up would pay for every

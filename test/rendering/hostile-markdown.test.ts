@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { Marked } from 'marked';
 import { createMarkdown } from '../../src/rendering/markdown.js';
-import { markdownProblem } from '../../src/rendering/markdown-guard.js';
+import { markdownGuard, markdownProblem } from '../../src/rendering/markdown-guard.js';
 
 const limits = { maxNesting: 32 };
 const markdown = createMarkdown(limits);
@@ -154,6 +155,31 @@ describe('normal Markdown renders as marked renders it', () => {
     ['mailto: and www. links', 'mailto:a@b.co and www.example.com/x.', '<p><a href="mailto:a@b.co">mailto:a@b.co</a> and <a href="http://www.example.com/x" rel="noopener noreferrer">www.example.com/x</a>.</p>\n'],
   ])('%s', (_name, text, html) => {
     expect(markdownOf(text)).toBe(html);
+  });
+});
+
+describe('random texts of the characters the guards read render as marked renders them', () => {
+  const plain = new Marked({ gfm: true });
+  const guarded = new Marked({ gfm: true }, markdownGuard({ maxNesting: 1000 }));
+  // Long enough for every guard to engage (short texts are left to marked); a fixed seed, so a failure repeats.
+  it.each([
+    ['email addresses', ['a', '_', '*', '@', '.', 'b.c', 'mailto:', 'www.', ' ', '\n', '`', '~', '!', 'x@y.z']],
+    ['emphasis and strikethrough', ['*', '**', '***', '_', '__', '~', '~~', 'a', ' ', '.', '(', '"', '`x`', '[a](b)', '\\*', '<i>', '\n', 'é', '。']],
+    ['inline HTML', ['<', '!', '--', '-', '?', '>', '<!--', '-->', '<?', '?>', '<![CDATA[', ']]>', '<!A', ' ', 'a', '\n']],
+    ['tables and setext headings', ['a', '|', ':', '-', ' ', '\n', 'a|b', ':-', '-|-', '---', '==', '- ', '> ', '# ', '```']],
+    ['autolinks', ['www.', 'http://', 'a', 'b.c', '.', ')', '(', '&', ';', '&amp;', '?', '_', '*', '"', ' ', '<', '\n', '/']],
+    ['links', ['[', ']', '(', ')', '![', 'a', ' ', '"t"', '(t)', '\\', '\\(', '\\)', '<', '\n', '`', 'x)', '](', '[a]: /u', '[a]', '*']],
+  ])('%s', (_name, pieces) => {
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % below;
+    };
+    for (let text = 0; text < 150; text++) {
+      let markdown = '';
+      while (markdown.length < 260 + random(340)) markdown += pieces[random(pieces.length)];
+      expect({ markdown, html: guarded.parse(markdown) }).toEqual({ markdown, html: plain.parse(markdown) });
+    }
   });
 });
 
