@@ -63,20 +63,24 @@ export class RenderPool {
     });
     // Whoever never asks must not see an unhandled rejection.
     this.started.catch(() => undefined);
-    for (let i = 0; i < options.threads; i++) this.threads.push(this.spawn());
   }
 
   /**
-   * Resolves once every first thread has loaded its modules; rejects when one could not start at all
-   * (a missing or broken module), which no restart would mend.
+   * Starts the threads (at the first call) and resolves once each has loaded its modules; rejects when
+   * one could not start at all (a missing or broken module), which no restart would mend. Nothing starts
+   * before: a blog that is made but never started holds no thread.
    */
   ready(): Promise<void> {
+    if (this.threads.length === 0 && !this.closed) {
+      for (let i = 0; i < this.options.threads; i++) this.threads.push(this.spawn());
+    }
     return this.started;
   }
 
   /** Runs one job; resolves with the worker's answer, rejects when it timed out or the thread failed. */
   run<T>(message: unknown): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the render pool is closed'));
+    void this.ready();
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ message, resolve: resolve as (value: unknown) => void, reject });
       this.dispatch();

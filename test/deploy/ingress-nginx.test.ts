@@ -166,7 +166,7 @@ describe('the chart behind a real nginx configured from its Ingress (TLS, /blog 
     expect(await post.text()).toContain('<meta property="og:url" content="https://www.example.com/blog/posts/kubecon-was-nice">');
     const feed = await (await viaIngress('/blog/feed.xml')).text();
     expect(feed).toContain('<link href="https://www.example.com/blog/posts/kubecon-was-nice"/>');
-    expect(feed).toContain('<link rel="self" href="https://www.example.com/blog/feed.xml"/>');
+    expect(feed).toContain('<link rel="self" href="https://www.example.com/blog/feed.xml"');
     const sitemap = await (await viaIngress('/blog/sitemap.xml')).text();
     expect(sitemap).toContain('<loc>https://www.example.com/blog/posts/kubecon-was-nice</loc>');
     const robots = await (await viaIngress('/blog/robots.txt')).text();
