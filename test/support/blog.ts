@@ -58,7 +58,13 @@ export async function startTestBlog(env: Record<string, string>): Promise<TestBl
   const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), WATCH_POLL_SECONDS: '0', ...env });
   const logs = new LogCapture();
   const blog = createBlog(config, { logger: createLogger('debug', logs) });
-  await blog.start();
+  try {
+    await blog.start();
+  } catch (error) {
+    // A blog that failed to start still has its render threads: left running they keep Jest from exiting.
+    await blog.stop();
+    throw error;
+  }
   const server = createServer(blog.webHandler);
   const url = await listen(server, port);
   return {
