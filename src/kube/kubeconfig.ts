@@ -141,8 +141,9 @@ export function apiFailure(error: unknown): ApiFailure {
     const message = statusObject?.message ?? (typeof body === 'string' && body.trim() !== '' ? body.trim() : (e.message ?? '').split('\n')[0] ?? '');
     return { status, reason: statusObject?.reason, message: message || `HTTP ${status}` };
   }
-  // node-fetch FetchError: code like ECONNREFUSED in .code (a string) or in .cause.
+  // undici's fetch (client-node 2.x) throws TypeError "fetch failed" and says why in .cause:
+  // code ECONNREFUSED, message "connect ECONNREFUSED 10.0.0.1:6443"; other errors may carry .code themselves.
   const code = typeof e.code === 'string' ? e.code : e.cause?.code;
-  const message = e.message ?? String(error);
+  const message = (e.message === 'fetch failed' && e.cause?.message) || e.message || String(error);
   return { status: undefined, reason: code, message };
 }

@@ -24,8 +24,8 @@
 # it (import from the tarball when storage was wiped). A real image of that name
 # (without our label) is always used as is.
 #
-# So the image test runs the image's Node (24), while the rest of the suite runs this
-# machine's (20): the app is checked on both.
+# So the image test runs the image's Node (24), as the rest of the suite does (scripts/node.sh
+# --image), whatever Node this machine has.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

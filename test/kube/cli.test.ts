@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { grantConfigMapRead, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { repoRoot } from '../support/helm.js';
+import { freePort } from '../support/process.js';
 import { createNamespace, get, postText, startKubeBlog, waitForPage, type KubeBlog } from './kube-support.js';
 
 const NS = 'authors';
@@ -220,12 +221,14 @@ describe('kubeblog errors', () => {
   });
 
   it('an unreachable API server is one clear line', async () => {
+    // A port nothing listens on. (Not port 1: fetch, which client-node 2.x uses, refuses it as a "bad port".)
+    const server = `https://127.0.0.1:${await freePort()}`;
     const kubeconfig = JSON.parse(readFileSync(cp.kubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
-    kubeconfig.clusters[0]!.cluster.server = 'https://127.0.0.1:1';
+    kubeconfig.clusters[0]!.cluster.server = server;
     const file = path.join(dir, 'unreachable.kubeconfig');
     writeFileSync(file, JSON.stringify(kubeconfig));
     const run = await kubeblog(['list'], { KUBECONFIG: file });
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`kubeblog: cannot reach the Kubernetes API server at https://127.0.0.1:1 (ECONNREFUSED); kubeconfig: ${file}\n`);
+    expect(run.stderr).toBe(`kubeblog: cannot reach the Kubernetes API server at ${server} (ECONNREFUSED); kubeconfig: ${file}\n`);
   });
 });

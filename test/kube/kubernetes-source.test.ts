@@ -111,6 +111,24 @@ describe('posts from ConfigMaps', () => {
     process.stdout.write(`kube source latency: create ${createMs} ms, update ${updateMs} ms, delete ${deleteMs} ms\n`);
   }, 60_000);
 
+  it('keeps following a namespace that stays quiet past the client’s 30-s watch inactivity limit, without a warning', async () => {
+    const ns = 'quiet';
+    await createNamespace(core, ns);
+    await core.createNamespacedConfigMap({ namespace: ns, body: postConfigMap('before', { '2024-05-10-before.md': postText('Before the quiet') }) });
+    const blog = await blogIn(ns);
+    // client-node 2.x ends a watch that has received nothing for 30 s and opens another from where it was.
+    await new Promise((resolve) => setTimeout(resolve, 33_000));
+    expect(blog.logs.lines.filter((l) => l.msg === 'watching ConfigMaps').length).toBeGreaterThanOrEqual(2);
+    const t0 = Date.now();
+    await core.createNamespacedConfigMap({ namespace: ns, body: postConfigMap('after', { '2024-05-11-after.md': postText('After the quiet') }) });
+    await waitForPage(`${blog.url}/posts/after`, 200, 'After the quiet');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect((await get(`${blog.url}/posts/before`)).status).toBe(200);
+    expect(await metric(blog.opsUrl, 'kubeblog_kube_watch_up')).toBe(1);
+    expect(await metric(blog.opsUrl, 'kubeblog_kube_watch_restarts_total')).toBe(0);
+    expect(blog.logs.lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.msg)).toEqual([]);
+  }, 60_000);
+
   it('applies a change atomically: readers see the old set of posts or the new one, never a mix', async () => {
     const ns = 'atomic';
     await createNamespace(core, ns);
@@ -267,6 +285,9 @@ describe('resilience', () => {
       await waitUntil('another failed retry', async () => (((await metric(blog.opsUrl, 'kubeblog_kube_watch_restarts_total')) ?? 0) > restarts ? true : undefined));
     }
     expect(blog.logs.lines.some((l) => l.level === 'warn' && String(l.msg).includes('serving the last good posts'))).toBe(true);
+    // The log says why and where: the address refused, not just "fetch failed".
+    const port = new URL(cp.server).port;
+    expect(blog.logs.lines.some((l) => l.level === 'warn' && String(l.msg).includes(`failed (connect ECONNREFUSED 127.0.0.1:${port})`))).toBe(true);
     expect(await metric(blog.opsUrl, 'kubeblog_content_reloads_total{source="kubernetes",result="failure"}')).toBeGreaterThanOrEqual(3);
 
     await cp.startApiServer();
