@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and benchmarks run for real (nginx as the Ingress stand-in
-# and speed reference, Prometheus and promtool, wrk, Chromium), but only those missing, so a warm machine
+# and speed reference, Prometheus and promtool, wrk, Chromium, Jekyll to compare rendering with), but only those missing, so a warm machine
 # pays nothing. Needs root on a fresh machine.
 set -euo pipefail
 
-declare -A wanted=([nginx]=nginx [prometheus]=prometheus [promtool]=prometheus [wrk]=wrk [chromium]=chromium)
+declare -A wanted=([nginx]=nginx [prometheus]=prometheus [promtool]=prometheus [wrk]=wrk [chromium]=chromium [jekyll]=jekyll)
 missing=()
 for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${wanted[$cmd]}")

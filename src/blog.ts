@@ -8,7 +8,7 @@ import type { Config } from './ops/config.js';
 import { Health } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
 import { loadThemeAssets } from './rendering/assets.js';
-import { type RenderLimits, createRenderEngines } from './rendering/engines.js';
+import { type RenderSettings, createRenderEngines } from './rendering/engines.js';
 import type { FragmentResult } from './rendering/fragment.js';
 import { Theme } from './rendering/pages.js';
 import { PostRenderer } from './rendering/post-renderer.js';
@@ -65,7 +65,8 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const health = new Health(store);
   const assets = loadThemeAssets();
   const theme = new Theme({ assets });
-  const limits: RenderLimits = {
+  const limits: RenderSettings = {
+    markdown: config.markdown,
     markdownMaxNesting: config.markdownMaxNesting,
     liquidRenderLimitMs: config.liquidRenderLimitMs,
     liquidMemoryLimit: config.liquidMemoryLimit,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
 import { DEFAULT_FRONT_MATTER_MAX_BYTES, DEFAULT_POST_MAX_BYTES } from '../content/parse.js';
+import { type MarkdownSettings, markdownSettings } from '../rendering/markdown-settings.js';
 
 export type ContentSourceName = 'directory' | 'kubernetes';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -52,6 +53,8 @@ export interface Config {
   frontMatterMaxBytes: number;
   /** Deepest nesting of block quotes and lists a post may have. */
   markdownMaxNesting: number;
+  /** The Markdown dialect posts are written in, and its options. */
+  markdown: MarkdownSettings;
   /** Liquid in one post may run this long before it is stopped. */
   liquidRenderLimitMs: number;
   /** Liquid in one post may allocate about this much (liquidjs's memoryLimit, in characters and items). */
@@ -88,6 +91,10 @@ export interface JekyllSiteConfig {
   timezone?: string;
   paginate?: number;
   lang?: string;
+  /** `markdown:`, the converter Jekyll is told to use. */
+  markdown?: string;
+  /** `kramdown:`, that converter's options, as written. */
+  kramdown?: Record<string, unknown>;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -283,7 +290,27 @@ export function readJekyllConfig(file: string): JekyllSiteConfig {
   set('timezone', str(d.timezone));
   set('paginate', paginate);
   set('lang', str(d.lang));
+  set('markdown', str(d.markdown));
+  if (typeof d.kramdown === 'object' && d.kramdown !== null && !Array.isArray(d.kramdown)) {
+    result.kramdown = d.kramdown as Record<string, unknown>;
+  }
   return result;
+}
+
+const DIALECTS = ['kramdown', 'gfm'] as const;
+
+/**
+ * MARKDOWN_DIALECT, else what a Jekyll config asks for (kramdown unless its `markdown:` names a
+ * CommonMark converter), else GitHub's flavour for posts that come without a Jekyll site.
+ */
+function markdownDialect(env: Env, jekyll: JekyllSiteConfig | undefined): MarkdownSettings {
+  const fromJekyll = jekyll === undefined ? 'gfm' : /^(gfm|commonmark)/i.test(jekyll.markdown ?? '') ? 'gfm' : 'kramdown';
+  const dialect = oneOf(env, 'MARKDOWN_DIALECT', DIALECTS, fromJekyll);
+  try {
+    return markdownSettings(dialect, jekyll?.kramdown ?? {});
+  } catch (error) {
+    throw new ConfigError('SITE_CONFIG', `kramdown: ${(error as Error).message}`);
+  }
 }
 
 /** Builds the validated configuration; environment variables win over a Jekyll `_config.yml`. */
@@ -343,6 +370,7 @@ export function loadConfig(env: Env = process.env): Config {
     postMaxBytes: integer(env, 'POST_MAX_BYTES', DEFAULT_POST_MAX_BYTES, 1024, 67108864),
     frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', DEFAULT_FRONT_MATTER_MAX_BYTES, 256, 1048576),
     markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
+    markdown: markdownDialect(env, configFile === undefined ? undefined : jekyll),
     liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),
     liquidMemoryLimit: integer(env, 'LIQUID_MEMORY_LIMIT', 1000000, 1000, 1000000000),
     renderThreads: integer(env, 'RENDER_THREADS', 1, 1, 16),

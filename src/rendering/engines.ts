@@ -1,9 +1,11 @@
 import type { RenderEngines } from './fragment.js';
 import { createLiquid } from './liquid.js';
 import { createMarkdown } from './markdown.js';
+import type { MarkdownSettings } from './markdown-settings.js';
 
-/** The limits a post's rendering runs under; plain data, handed to each render thread. */
-export interface RenderLimits {
+/** How posts are rendered and the limits that runs under; plain data, handed to each render thread. */
+export interface RenderSettings {
+  markdown: MarkdownSettings;
   markdownMaxNesting: number;
   liquidRenderLimitMs: number;
   liquidMemoryLimit: number;
@@ -12,9 +14,9 @@ export interface RenderLimits {
 }
 
 /** The Markdown and Liquid engines a post is rendered with, configured with its limits. */
-export function createRenderEngines(limits: RenderLimits): RenderEngines {
+export function createRenderEngines(limits: RenderSettings): RenderEngines {
   return {
-    markdown: createMarkdown({ maxNesting: limits.markdownMaxNesting }),
+    markdown: createMarkdown(limits.markdown, { maxNesting: limits.markdownMaxNesting }),
     liquid: createLiquid({ renderLimitMs: limits.liquidRenderLimitMs, memoryLimit: limits.liquidMemoryLimit, parseLimit: limits.liquidParseLimit }),
   };
 }

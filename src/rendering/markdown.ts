@@ -3,7 +3,9 @@ import hljs from 'highlight.js/lib/common';
 import { Marked, type Tokens } from 'marked';
 import { gfmHeadingId } from 'marked-gfm-heading-id';
 import { markedHighlight } from 'marked-highlight';
+import { kramdownExtensions } from './kramdown/index.js';
 import { type MarkdownLimits, MarkdownNestingError, markdownGuard, markdownProblem } from './markdown-guard.js';
+import type { MarkdownSettings } from './markdown-settings.js';
 
 /** Absolute http(s) links leave the site; they get rel="noopener noreferrer". */
 function isExternal(href: string): boolean {
@@ -11,12 +13,13 @@ function isExternal(href: string): boolean {
 }
 
 /**
- * GitHub-flavoured Markdown to HTML: tables, task lists, fenced code highlighted on the server,
- * heading ids for anchors. Raw HTML passes through (authors are trusted; the CSP stops scripts).
+ * Markdown to HTML in the site's dialect: GitHub's flavour (tables, task lists, heading ids), or kramdown
+ * as Jekyll reads it, which is GitHub's flavour and kramdown's own syntax on top. Fenced code is
+ * highlighted on the server. Raw HTML passes through (authors are trusted; the CSP stops scripts).
  * marked runs with guards that keep hostile text in linear time (markdown-guard.ts); Markdown nested
  * deeper than the limit is refused with an Error saying so, rather than rendered.
  */
-export function createMarkdown(limits: MarkdownLimits): { toHtml(markdown: string): string; inlineToHtml(markdown: string): string } {
+export function createMarkdown(settings: MarkdownSettings, limits: MarkdownLimits): { toHtml(markdown: string): string; inlineToHtml(markdown: string): string } {
   // The ~40 common grammars load in a third of the time of all ~190, which start-up would pay for every
   // pod; the rest register into the same highlighter the first time a post names a language it lacks.
   let allLanguages = false;
@@ -41,6 +44,7 @@ export function createMarkdown(limits: MarkdownLimits): { toHtml(markdown: strin
       },
     }),
     gfmHeadingId(),
+    ...(settings.dialect === 'kramdown' ? kramdownExtensions(settings.kramdown) : []),
     {
       renderer: {
         link(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Link): string | false {

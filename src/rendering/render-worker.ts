@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type FragmentJob, renderFragment } from './fragment.js';
-import { type RenderLimits, createRenderEngines } from './engines.js';
+import { type RenderSettings, createRenderEngines } from './engines.js';
 
 // One render thread: the Markdown and Liquid engines, fed one fragment at a time by the RenderPool.
-const engines = createRenderEngines(workerData as RenderLimits);
+const engines = createRenderEngines(workerData as RenderSettings);
 const port = parentPort;
 if (!port) throw new Error('render-worker runs as a worker thread');
 port.on('message', (job: FragmentJob) => {

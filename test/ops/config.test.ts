@@ -113,6 +113,24 @@ describe('settings', () => {
     });
   });
 
+  it('renders kramdown as a Jekyll config sets it up, and GitHub\'s flavour without one or when asked', async () => {
+    const kramdownSite = path.join(dir, 'kramdown.yml');
+    await writeFile(kramdownSite, 'title: K\nkramdown:\n  input: GFM\n  auto_ids: false\n  smart_quotes: apos,apos,quot,quot\n  toc_levels: "2..3"\n');
+    expect(loadConfig({ SITE_CONFIG: kramdownSite }).markdown).toMatchObject({
+      dialect: 'kramdown',
+      kramdown: { input: 'GFM', autoIds: false, smartQuotes: ['apos', 'apos', 'quot', 'quot'], tocLevels: [2, 3] },
+    });
+    expect(loadConfig({}).markdown.dialect).toBe('gfm');
+    expect(loadConfig({ SITE_CONFIG: kramdownSite, MARKDOWN_DIALECT: 'gfm' }).markdown.dialect).toBe('gfm');
+    const commonmarkSite = path.join(dir, 'commonmark.yml');
+    await writeFile(commonmarkSite, 'markdown: CommonMarkGhPages\n');
+    expect(loadConfig({ SITE_CONFIG: commonmarkSite }).markdown.dialect).toBe('gfm');
+    expect(rejection({ MARKDOWN_DIALECT: 'textile' }).message).toBe('MARKDOWN_DIALECT: "textile" is not one of kramdown, gfm');
+    const badOption = path.join(dir, 'bad-kramdown.yml');
+    await writeFile(badOption, 'kramdown:\n  auto_ids: sometimes\n');
+    expect(rejection({ SITE_CONFIG: badOption }).message).toBe('SITE_CONFIG: kramdown: auto_ids must be true or false, not "sometimes"');
+  });
+
   it('stops on a Jekyll config that cannot be read', async () => {
     const file = path.join(dir, 'broken.yml');
     await writeFile(file, 'title: [unclosed\n');

@@ -3,6 +3,7 @@ import { SaxesParser } from 'saxes';
 import type { Post } from '../../src/content/post.js';
 import { FEED_ITEMS, type FeedEntry, type FeedScope, atomFeed, feedPosts, jsonFeed } from '../../src/rendering/feeds.js';
 import { createMarkdown } from '../../src/rendering/markdown.js';
+import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import type { SiteContext } from '../../src/rendering/pages.js';
 
 const site: SiteContext = {
@@ -42,7 +43,7 @@ function makePost(fields: Partial<Post> & { slug: string }): Post {
   };
 }
 
-const markdown = createMarkdown({ maxNesting: 32 });
+const markdown = createMarkdown(GFM_SETTINGS, { maxNesting: 32 });
 const entry = (post: Post, body: string, summary = 'A summary.'): FeedEntry => ({ post, html: markdown.toHtml(body), summary });
 
 interface XmlElement {

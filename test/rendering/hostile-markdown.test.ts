@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Marked } from 'marked';
 import { createMarkdown } from '../../src/rendering/markdown.js';
+import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import { markdownGuard, markdownProblem } from '../../src/rendering/markdown-guard.js';
 
 const limits = { maxNesting: 32 };
-const markdown = createMarkdown(limits);
+const markdown = createMarkdown(GFM_SETTINGS, limits);
 
 /** CPU milliseconds a render takes: wall time would measure the other processes sharing the machine. */
 function cpuMs(run: () => unknown): number {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parsePost } from '../../src/content/parse.js';
 import { ContentStore } from '../../src/content/store.js';
 import { createRenderEngines } from '../../src/rendering/engines.js';
+import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import { renderFragment } from '../../src/rendering/fragment.js';
 import type { SiteContext } from '../../src/rendering/pages.js';
 import { jobFor } from '../../src/rendering/post-renderer.js';
@@ -18,7 +19,7 @@ const site: SiteContext = {
 };
 
 function render(body: string, others: string[] = []): { html: string; liquidErrors: string[] } {
-  const engines = createRenderEngines({ markdownMaxNesting: 32, liquidRenderLimitMs: 500, liquidMemoryLimit: 10_000_000, liquidParseLimit: 1_048_576 });
+  const engines = createRenderEngines({ markdown: GFM_SETTINGS, markdownMaxNesting: 32, liquidRenderLimitMs: 500, liquidMemoryLimit: 10_000_000, liquidParseLimit: 1_048_576 });
   const store = new ContentStore(['directory'], { showDrafts: false, showFuture: false, timezone: 'UTC' });
   const main = parsePost('2020-01-02-main.md', 'main', Buffer.from(`---\ntitle: Main\n---\n${body}`), { timezone: 'UTC' });
   const rest = others.map((name) => parsePost(name, name, Buffer.from('---\n---\nx'), { timezone: 'UTC' }));
