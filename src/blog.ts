@@ -96,7 +96,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   });
   store.on('conflict', (event) => {
     metrics.conflicts.inc();
-    logger.warn(event, `two posts share the slug "${event.slug}": serving ${event.winner}, dropping ${event.loser}`);
+    logger.warn(event, `two posts claim the URL "${event.url}": serving ${event.winner}, dropping ${event.loser}`);
   });
   store.on('change', () => cache.clear());
 

@@ -42,7 +42,9 @@ export class Catalog {
   readonly tags: readonly TagGroup[];
   readonly years: readonly YearGroup[];
   readonly lastModified: Date | undefined;
-  private readonly indexBySlug: ReadonlyMap<string, number>;
+  private readonly indexByUrl: ReadonlyMap<string, number>;
+  /** The newest post of each slug: what `/posts/SLUG` names. */
+  private readonly bySlug: ReadonlyMap<string, Post>;
   private readonly byStem: ReadonlyMap<string, Post>;
   private readonly tagsBySlug: ReadonlyMap<string, TagGroup>;
   private readonly legacyUrls: ReadonlyMap<string, Post>;
@@ -64,11 +66,14 @@ export class Catalog {
       }
       visible.push(post);
     }
-    visible.sort((a, b) => b.date.getTime() - a.date.getTime() || a.slug.localeCompare(b.slug));
+    visible.sort((a, b) => b.date.getTime() - a.date.getTime() || a.slug.localeCompare(b.slug) || a.url.localeCompare(b.url));
     this.posts = visible;
     this.hiddenCount = all.length - visible.length;
     this.nextChangeAt = nextChangeAt;
-    this.indexBySlug = new Map(visible.map((p, i) => [p.slug, i]));
+    this.indexByUrl = new Map(visible.map((p, i) => [normalizeLegacyPath(p.url), i]));
+    const bySlug = new Map<string, Post>();
+    for (const post of visible) if (!bySlug.has(post.slug)) bySlug.set(post.slug, post);
+    this.bySlug = bySlug;
     this.byStem = new Map(visible.map((p) => [p.stem, p]));
 
     const tags = new Map<string, { name: string; posts: Post[] }>();
@@ -87,7 +92,7 @@ export class Catalog {
       const yearPosts = years.get(year);
       if (yearPosts) yearPosts.push(post);
       else years.set(year, [post]);
-      for (const url of legacyUrlsOf(post, year, month, day)) if (!legacy.has(url)) legacy.set(url, post);
+        for (const url of legacyUrlsOf(post, year, month, day)) if (!legacy.has(url) && !this.indexByUrl.has(url)) legacy.set(url, post);
       const modified = (post.updated ?? post.date).getTime();
       lastModified = lastModified === undefined ? modified : Math.max(lastModified, modified);
     }
@@ -100,14 +105,20 @@ export class Catalog {
     this.lastModified = lastModified === undefined ? undefined : new Date(lastModified);
   }
 
+  /** The newest post with this slug. */
   post(slug: string): Post | undefined {
-    const index = this.indexBySlug.get(slug);
+    return this.bySlug.get(slug);
+  }
+
+  /** The post served at `path` (under the base path), in any spelling of it; see normalizeLegacyPath. */
+  postAt(path: string): Post | undefined {
+    const index = this.indexByUrl.get(normalizeLegacyPath(path));
     return index === undefined ? undefined : this.posts[index];
   }
 
   /** The newer and older neighbours of a post in date order. */
-  neighbours(slug: string): { newer: Post | undefined; older: Post | undefined } {
-    const index = this.indexBySlug.get(slug);
+  neighbours(post: Post): { newer: Post | undefined; older: Post | undefined } {
+    const index = this.indexByUrl.get(normalizeLegacyPath(post.url));
     if (index === undefined) return { newer: undefined, older: undefined };
     return { newer: this.posts[index - 1], older: this.posts[index + 1] };
   }
@@ -140,7 +151,7 @@ export function normalizeLegacyPath(path: string): string {
 
 function legacyUrlsOf(post: Post, year: string, month: string, day: string): string[] {
   const datePath = `/${year}/${month}/${day}/${post.slug}`;
-  const urls = [datePath];
+  const urls = [datePath, `/posts/${encodeURIComponent(post.slug)}`];
   if (post.categories.length > 0) {
     // Jekyll's default `date` permalink style puts the categories in front of the date.
     urls.push(`/${post.categories.map((c) => c.toLowerCase().replace(/\s+/g, '-')).join('/')}${datePath}`);

@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { fileNameDate, parseJekyllDate } from './dates.js';
-import { type Post, PostError, countedOnce, parsePostFileName } from './post.js';
+import { type Post, PostError, type PostUrlInput, countedOnce, defaultPostUrl, parsePostFileName } from './post.js';
 
 export interface ParseOptions {
   /** IANA zone for dates without an offset (Jekyll's `timezone`). */
@@ -9,6 +9,8 @@ export interface ParseOptions {
   postMaxBytes?: number;
   /** FRONT_MATTER_MAX_BYTES: bigger front matter makes the post skipped. Defaults to the setting's default. */
   frontMatterMaxBytes?: number;
+  /** The URL of a parsed post; `/posts/SLUG` when absent. Throws a reason when the post can have none. */
+  postUrl?: (post: PostUrlInput) => string;
 }
 
 export const DEFAULT_POST_MAX_BYTES = 1048576;
@@ -181,15 +183,26 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
   const permalink = text(fm.permalink);
   const image = typeof fm.image === 'object' && fm.image !== null ? text((fm.image as Record<string, unknown>).path) : text(fm.image);
 
-  return {
+  const identity: PostUrlInput = {
     slug: name.slug,
-    origin,
     stem: name.stem,
     title: text(fm.title) ?? humanize(name.slug),
     date: date(origin, 'date', fm.date, options.timezone) ?? nameDate,
+    categories: wordList(fm.categories, fm.category),
+    frontMatter: fm,
+  };
+  let url: string;
+  try {
+    url = options.postUrl ? options.postUrl(identity) : defaultPostUrl(name.slug);
+  } catch (error) {
+    throw new PostError(origin, `has no URL: ${(error as Error).message}`);
+  }
+  return {
+    ...identity,
+    url,
+    origin,
     updated: date(origin, 'updated', fm.updated ?? fm.last_modified_at, options.timezone),
     tags: wordList(fm.tags, fm.tag),
-    categories: wordList(fm.categories, fm.category),
     description,
     excerptMarkdown: frontExcerpt ?? description ?? bodyExcerpt(body),
     author: person(fm.author),
@@ -198,6 +211,5 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     image,
     body: () => body,
     wordCount: countedOnce(() => countWords(body)),
-    frontMatter: fm,
   };
 }

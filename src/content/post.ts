@@ -2,6 +2,11 @@
 export interface Post {
   /** URL segment, from the file name after the date. */
   readonly slug: string;
+  /**
+   * The post's own path under the base path, percent-encoded: where it is served and linked, and what
+   * tells two posts apart. `/posts/SLUG`, or the URL Jekyll gives it on a Jekyll site.
+   */
+  readonly url: string;
   /** Where it came from, for messages: a file path or `configmap/ns/name#key`. */
   readonly origin: string;
   /** The file name without extension (`2017-12-15-kubecon-was-nice`), what `{% post_url %}` names. */
@@ -42,6 +47,14 @@ export class PostError extends Error {
     this.name = 'PostError';
   }
 }
+
+/** Where a post is served when no Jekyll permalink applies. */
+export function defaultPostUrl(slug: string): string {
+  return `/posts/${encodeURIComponent(slug)}`;
+}
+
+/** What decides a post's URL, known once its file is parsed. */
+export type PostUrlInput = Pick<Post, 'slug' | 'stem' | 'date' | 'categories' | 'frontMatter' | 'title'>;
 
 /** A file that does not count as a post at all (wrong extension, dotfile): ignored silently. */
 export function isPostCandidate(fileName: string): boolean {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Catalog, type VisibilityOptions } from './catalog.js';
+import { Catalog, type VisibilityOptions, normalizeLegacyPath } from './catalog.js';
 import type { Post, PostError } from './post.js';
 
 export interface ReloadEvent {
@@ -11,7 +11,7 @@ export interface ReloadEvent {
 }
 
 export interface ConflictEvent {
-  slug: string;
+  url: string;
   winner: string;
   loser: string;
 }
@@ -37,7 +37,7 @@ export interface ContentStoreEvents {
 /**
  * Holds the last good set of posts of each content source and the catalog readers see. A source hands
  * over complete sets; the catalog is swapped in one assignment, so a reader never sees half a reload.
- * When the same slug comes twice, the first wins: the source listed first in `sourceOrder`, and within a
+ * When the same URL comes twice, the first wins: the source listed first in `sourceOrder`, and within a
  * source the post the source lists first.
  */
 export class ContentStore extends EventEmitter<ContentStoreEvents> {
@@ -121,22 +121,23 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
   }
 
   private rebuild(reportConflicts = true): void {
-    const bySlug = new Map<string, { post: Post; source: string }>();
+    const byUrl = new Map<string, { post: Post; source: string }>();
     for (const source of this.sourceOrder) {
       const state = this.sources.get(source);
       if (!state) continue;
       for (const post of state.posts) {
-        const existing = bySlug.get(post.slug);
+        const url = normalizeLegacyPath(post.url);
+        const existing = byUrl.get(url);
         if (existing) {
-          if (reportConflicts) this.emit('conflict', { slug: post.slug, winner: existing.post.origin, loser: post.origin });
+          if (reportConflicts) this.emit('conflict', { url: post.url, winner: existing.post.origin, loser: post.origin });
           continue;
         }
-        bySlug.set(post.slug, { post, source });
+        byUrl.set(url, { post, source });
       }
     }
     this.version += 1;
     this.current = new Catalog(
-      [...bySlug.values()].map((e) => e.post),
+      [...byUrl.values()].map((e) => e.post),
       this.visibility,
       this.clock(),
       this.version,

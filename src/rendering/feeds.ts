@@ -146,7 +146,7 @@ function feedFacts(scope: FeedScope, entries: readonly FeedEntry[], site: SiteCo
     // RFC 4287 wants an author for every entry; one on the feed covers entries whose post names none.
     author: site.author || site.title,
     items: entries.map(({ post, html, summary }) => {
-      const url = absolute(site, paths.post(post.slug));
+      const url = absolute(site, post.url);
       return {
         post,
         url,
@@ -226,7 +226,7 @@ export async function sitemap(catalog: Catalog, site: SiteContext): Promise<stri
     { url: absolute(site, paths.archive()), lastmod },
     { url: absolute(site, paths.tags()), lastmod },
     ...catalog.tags.map((t) => ({ url: absolute(site, paths.tag(t.slug)), lastmod: (t.posts[0]?.updated ?? t.posts[0]?.date)?.toISOString() })),
-    ...catalog.posts.map((p) => ({ url: absolute(site, paths.post(p.slug)), lastmod: (p.updated ?? p.date).toISOString() })),
+    ...catalog.posts.map((p) => ({ url: absolute(site, p.url), lastmod: (p.updated ?? p.date).toISOString() })),
   ];
   // Loaded on first use: start-up does not pay for a module only the sitemap needs.
   const { SitemapStream, streamToPromise } = await import('sitemap');

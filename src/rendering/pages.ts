@@ -81,9 +81,9 @@ export class Theme {
 
   /** `content` is the body as HTML, `excerpt` the excerpt as HTML (the description when the post has none). */
   postPage(post: Post, content: string, excerpt: string, catalog: Catalog, site: SiteContext): string {
-    const url = absolute(site, paths.post(post.slug));
+    const url = absolute(site, post.url);
     const description = post.description ?? textOf(excerpt);
-    const { newer, older } = catalog.neighbours(post.slug);
+    const { newer, older } = catalog.neighbours(post);
     const author = post.author ?? site.author;
     const image = imageUrl(post.image, url);
     const jsonLd = {
@@ -126,10 +126,10 @@ export class Theme {
         ${this.tagList(post, site)}
       </article>
       <nav class="post-nav" aria-label="More posts">
-        ${newer ? html`<a class="newer" rel="prev" href="${href(site, paths.post(newer.slug))}"><span>Newer</span> ${newer.title}</a>` : html`<span></span>`}
-        ${older ? html`<a class="older" rel="next" href="${href(site, paths.post(older.slug))}"><span>Older</span> ${older.title}</a>` : ''}
+        ${newer ? html`<a class="newer" rel="prev" href="${href(site, newer.url)}"><span>Newer</span> ${newer.title}</a>` : html`<span></span>`}
+        ${older ? html`<a class="older" rel="next" href="${href(site, older.url)}"><span>Older</span> ${older.title}</a>` : ''}
       </nav>`;
-    return this.layout(site, { title: `${post.title} — ${site.title}`, description, path: paths.post(post.slug), body, head });
+    return this.layout(site, { title: `${post.title} — ${site.title}`, description, path: post.url, body, head });
   }
 
   tagsPage(catalog: Catalog, site: SiteContext): string {
@@ -172,7 +172,7 @@ export class Theme {
           <h2 id="year-${y.year}">${y.year}</h2>
           <ul class="archive-list">
             ${y.posts.map(
-              (p) => html`<li><time datetime="${p.date.toISOString()}">${this.shortDate(p.date, site)}</time> <a href="${href(site, paths.post(p.slug))}">${p.title}</a></li>`,
+              (p) => html`<li><time datetime="${p.date.toISOString()}">${this.shortDate(p.date, site)}</time> <a href="${href(site, p.url)}">${p.title}</a></li>`,
             )}
           </ul>
         </section>`,
@@ -246,7 +246,7 @@ ${page.body}
   }
 
   private postCard(post: Post, excerpts: Excerpts, site: SiteContext): SafeHtml {
-    const link = href(site, paths.post(post.slug));
+    const link = href(site, post.url);
     return html`
       <article class="post-card">
         <h2><a href="${link}">${post.title}</a></h2>

@@ -85,7 +85,7 @@ export function jobFor(post: Post, text: string, catalog: Catalog, site: SiteCon
   const postUrls: Record<string, string> = {};
   for (const stem of referencedStems(text)) {
     const target = catalog.postByStem(stem);
-    if (target) postUrls[stem] = href(site, paths.post(target.slug));
+    if (target) postUrls[stem] = href(site, target.url);
   }
   return {
     text,
@@ -97,7 +97,7 @@ export function jobFor(post: Post, text: string, catalog: Catalog, site: SiteCon
         date: post.date,
         tags: post.tags,
         categories: post.categories,
-        url: href(site, paths.post(post.slug)),
+        url: href(site, post.url),
         slug: post.slug,
       },
       postUrls,

@@ -8,7 +8,6 @@ export interface UrlContext {
 export const paths = {
   home: () => '/',
   page: (n: number) => (n <= 1 ? '/' : `/page/${n}`),
-  post: (slug: string) => `/posts/${encodeURIComponent(slug)}`,
   tags: () => '/tags',
   tag: (slug: string, n = 1) => `/tags/${encodeURIComponent(slug)}${n > 1 ? `/page/${n}` : ''}`,
   tagFeed: (slug: string) => `/tags/${encodeURIComponent(slug)}/feed.xml`,

@@ -119,7 +119,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
     if (!inBase) return next();
     const post = store.catalog().legacyTarget(req.path.slice(config.basePath.length) || '/');
     if (!post) return next();
-    res.redirect(301, href(siteFor(req), paths.post(post.slug)));
+    res.redirect(301, href(siteFor(req), post.url));
   });
 
   app.use(async (req, res) => {

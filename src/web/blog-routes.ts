@@ -139,17 +139,18 @@ export function blogRouter(deps: BlogRouteDeps): Router {
     const post = catalog.post(String(slug));
     return post && { path: path(post), render: (site) => render(post, site) };
   };
-  router.get(
-    '/posts/:slug',
-    page('post', (req, catalog) =>
-      postTarget(req.params.slug, catalog, (post) => paths.post(post.slug), async (post, site) => {
+  const postPage = (post: Post | undefined, catalog: Catalog): Target | undefined =>
+    post && {
+      path: post.url,
+      render: async (site) => {
         // The body first: a source that reads it from disk counts its words on that read.
         const body = await renderer.bodyHtml(post, catalog, site);
         const excerpt = post.description === undefined ? await renderer.excerptHtml(post, catalog, site) : '';
         return { body: theme.postPage(post, body, excerpt, catalog, site), contentType: HTML };
-      }),
-    ),
-  );
+      },
+    };
+  // `/posts/SLUG` names the newest post of that slug; on a Jekyll site it answers 301 to the post's own URL.
+  router.get('/posts/:slug', page('post', (req, catalog) => postPage(catalog.post(String(req.params.slug)), catalog)));
 
   router.get('/tags', page('tags', (_req, catalog) => ({ path: paths.tags(), render: (site) => html(theme.tagsPage(catalog, site)) })));
   const tagTarget = (req: Request, catalog: Catalog): Target | undefined => {
@@ -216,7 +217,7 @@ export function blogRouter(deps: BlogRouteDeps): Router {
     updated: post.updated?.toISOString() ?? null,
     tags: post.tags,
     excerpt: textOf(excerptHtml),
-    url: href(site, paths.post(post.slug)),
+    url: href(site, post.url),
   });
   router.get(
     '/api/posts',
@@ -254,5 +255,7 @@ export function blogRouter(deps: BlogRouteDeps): Router {
     const served = new RenderedPage(200, asset.contentType, 'public, max-age=31536000, immutable', asset.body, 0, asset.path);
     router.get(asset.path, (req, res) => writePage(req, res, served));
   }
+  // Posts at the URLs their permalinks give them, as Jekyll serves them; other spellings answer 301.
+  router.get('/{*path}', page('post', (req, catalog) => postPage(catalog.postAt(req.path), catalog)));
   return router;
 }

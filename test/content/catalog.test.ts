@@ -41,7 +41,7 @@ describe('the catalog readers see', () => {
     expect(catalog.tag('kubernetes')?.posts.map((p) => p.slug)).toEqual(['helm', 'kubecon']);
     expect(catalog.tags.map((t) => t.slug)).toEqual(['kubernetes', 'events']);
     expect(catalog.years.map((y) => y.year)).toEqual(['2018', '2017', '2016']);
-    expect(catalog.neighbours('kubecon')).toEqual({ newer: catalog.post('helm'), older: catalog.post('first') });
+    expect(catalog.neighbours(catalog.post('kubecon')!)).toEqual({ newer: catalog.post('helm'), older: catalog.post('first') });
     expect(catalog.legacyTarget('/2017/12/15/kubecon.html')?.slug).toBe('kubecon');
     expect(catalog.legacyTarget('/conf/2017/12/15/kubecon.html')?.slug).toBe('kubecon');
     expect(catalog.legacyTarget('/blog/2018/helm/')?.slug).toBe('helm');
@@ -49,7 +49,7 @@ describe('the catalog readers see', () => {
     expect(catalog.postByStem('2016-06-01-first')?.slug).toBe('first');
   });
 
-  it('keeps one post per slug: the first source wins and the loser is reported', () => {
+  it('keeps one post per URL: the first source wins and the loser is reported', () => {
     const store = new ContentStore(['directory', 'other'], visibility);
     const conflicts: string[] = [];
     store.on('conflict', (c) => conflicts.push(`${c.winner} over ${c.loser}`));

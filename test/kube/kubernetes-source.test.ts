@@ -1,6 +1,6 @@
 // The Kubernetes content source against a real API server (etcd + kube-apiserver from the harness):
 // posts from labelled ConfigMaps, followed through the watch, served over real HTTP; broken posts;
-// an API outage; a watch that expires (410) and relists; slug conflicts with the posts folder.
+// an API outage; a watch that expires (410) and relists; URL conflicts with the posts folder.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -201,7 +201,7 @@ describe('posts from ConfigMaps', () => {
   }, 60_000);
 });
 
-describe('slug conflicts', () => {
+describe('URL conflicts', () => {
   it('the source listed first in CONTENT_SOURCES wins; the loser is logged and counted', async () => {
     const ns = 'conflict';
     await createNamespace(core, ns);
@@ -215,13 +215,13 @@ describe('slug conflicts', () => {
       expect((await get(`${dirFirst.url}/posts/shared`)).body).toContain('From the folder');
       expect((await get(`${dirFirst.url}/posts/only-in-folder`)).status).toBe(200);
       expect(await metric(dirFirst.opsUrl, 'kubeblog_content_conflicts_total')).toBeGreaterThanOrEqual(1);
-      const warning = dirFirst.logs.lines.find((l) => String(l.msg).includes('two posts share the slug "shared"'));
+      const warning = dirFirst.logs.lines.find((l) => String(l.msg).includes('two posts claim the URL "/posts/shared"'));
       expect(warning).toMatchObject({ winner: path.join(folder.dir, '2024-03-01-shared.md'), loser: `configmap/${ns}/shared#2024-03-01-shared.md` });
 
       const kubeFirst = await blogIn(ns, { CONTENT_SOURCES: 'kubernetes,directory', POSTS_DIR: folder.dir });
       expect((await get(`${kubeFirst.url}/posts/shared`)).body).toContain('From Kubernetes');
       expect(await metric(kubeFirst.opsUrl, 'kubeblog_content_conflicts_total')).toBeGreaterThanOrEqual(1);
-      expect(kubeFirst.logs.lines.find((l) => String(l.msg).includes('two posts share the slug "shared"'))).toMatchObject({
+      expect(kubeFirst.logs.lines.find((l) => String(l.msg).includes('two posts claim the URL "/posts/shared"'))).toMatchObject({
         winner: `configmap/${ns}/shared#2024-03-01-shared.md`,
         loser: path.join(folder.dir, '2024-03-01-shared.md'),
       });

@@ -23,6 +23,7 @@ const jsonScope = (posts: readonly Post[]): FeedScope => ({ title: site.title, s
 
 function makePost(fields: Partial<Post> & { slug: string }): Post {
   return {
+    url: `/posts/${fields.slug}`,
     origin: `${fields.slug}.md`,
     stem: fields.slug,
     title: fields.slug,
