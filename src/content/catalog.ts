@@ -1,5 +1,7 @@
 import { calendarParts } from './dates.js';
+import type { Page } from './page.js';
 import type { Post } from './post.js';
+import type { SiteContent } from './site-content.js';
 
 export interface VisibilityOptions {
   showDrafts: boolean;
@@ -47,13 +49,18 @@ export class Catalog {
   private readonly bySlug: ReadonlyMap<string, Post>;
   private readonly byStem: ReadonlyMap<string, Post>;
   private readonly tagsBySlug: ReadonlyMap<string, TagGroup>;
-  private readonly legacyUrls: ReadonlyMap<string, Post>;
+  private readonly legacyUrls: ReadonlyMap<string, Post | Page>;
+  private readonly pagesByUrl: ReadonlyMap<string, Page>;
+  /** Pages in the site's navigation, in order. */
+  readonly navigation: readonly Page[];
 
   constructor(
     all: readonly Post[],
     options: VisibilityOptions,
     now: number,
     readonly version: number,
+    /** Pages, static files, config and data of a Jekyll site (SITE_DIR). */
+    readonly site?: SiteContent,
   ) {
     let nextChangeAt = Infinity;
     const visible: Post[] = [];
@@ -78,7 +85,7 @@ export class Catalog {
 
     const tags = new Map<string, { name: string; posts: Post[] }>();
     const years = new Map<string, Post[]>();
-    const legacy = new Map<string, Post>();
+    const legacy = new Map<string, Post | Page>();
     let lastModified: number | undefined;
     for (const post of visible) {
       for (const name of post.tags) {
@@ -101,6 +108,17 @@ export class Catalog {
       .sort((a, b) => b.posts.length - a.posts.length || a.slug.localeCompare(b.slug));
     this.tagsBySlug = new Map(this.tags.map((t) => [t.slug, t]));
     this.years = [...years.entries()].map(([year, posts]) => ({ year, posts })).sort((a, b) => b.year.localeCompare(a.year));
+    const pages = site?.pages ?? [];
+    this.pagesByUrl = new Map(pages.map((page) => [normalizeLegacyPath(page.url), page]));
+    for (const page of pages) {
+      for (const from of page.redirectFrom) {
+        const url = normalizeLegacyPath(from);
+        if (!legacy.has(url) && !this.indexByUrl.has(url) && !this.pagesByUrl.has(url)) legacy.set(url, page);
+      }
+    }
+    this.navigation = pages
+      .filter((page) => page.navOrder !== undefined)
+      .sort((a, b) => (a.navOrder ?? 0) - (b.navOrder ?? 0) || (a.title ?? a.url).localeCompare(b.title ?? b.url));
     this.legacyUrls = legacy;
     this.lastModified = lastModified === undefined ? undefined : new Date(lastModified);
   }
@@ -132,8 +150,28 @@ export class Catalog {
     return this.tagsBySlug.get(slug);
   }
 
-  /** The post a Jekyll-era URL (date URL or `permalink`) pointed at; path without base path. */
-  legacyTarget(path: string): Post | undefined {
+  /** The page served at `path` (under the base path), in any spelling of it. */
+  pageAt(path: string): Page | undefined {
+    return this.pagesByUrl.get(normalizeLegacyPath(path));
+  }
+
+  /**
+   * The static file a request path names (under the base path): its path relative to the site root, or
+   * undefined when the site has no such file. Only files the site lists are served.
+   */
+  staticFile(path: string): string | undefined {
+    if (!this.site) return undefined;
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path).replace(/^\/+/, '');
+    } catch {
+      return undefined;
+    }
+    return this.site.staticFiles.has(rel) ? rel : undefined;
+  }
+
+  /** What a Jekyll-era URL (date URL, `permalink`, `redirect_from`) pointed at; path without base path. */
+  legacyTarget(path: string): Post | Page | undefined {
     return this.legacyUrls.get(normalizeLegacyPath(path));
   }
 }
@@ -149,9 +187,16 @@ export function normalizeLegacyPath(path: string): string {
   return decoded.replace(/\/index\.html$/, '/').replace(/\.html$/, '').replace(/\/+$/, '') || '/';
 }
 
+/** jekyll-redirect-from's `redirect_from`: one path or a list of them. */
+export function redirectsFrom(frontMatter: Readonly<Record<string, unknown>>): string[] {
+  const from = frontMatter.redirect_from;
+  const list = Array.isArray(from) ? from : [from];
+  return list.filter((url): url is string => typeof url === 'string' && url.startsWith('/'));
+}
+
 function legacyUrlsOf(post: Post, year: string, month: string, day: string): string[] {
   const datePath = `/${year}/${month}/${day}/${post.slug}`;
-  const urls = [datePath, `/posts/${encodeURIComponent(post.slug)}`];
+  const urls = [datePath, `/posts/${encodeURIComponent(post.slug)}`, ...redirectsFrom(post.frontMatter)];
   if (post.categories.length > 0) {
     // Jekyll's default `date` permalink style puts the categories in front of the date.
     urls.push(`/${post.categories.map((c) => c.toLowerCase().replace(/\s+/g, '-')).join('/')}${datePath}`);

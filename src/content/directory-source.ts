@@ -1,12 +1,30 @@
-import { type Dirent, type FSWatcher, readdirSync, watch } from 'node:fs';
+import { type FSWatcher, readFileSync, readdirSync, statSync, watch } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type PostFileCopy, PostFileCopies } from './file-copies.js';
 import { countWords, parsePost, postBody } from './parse.js';
-import { type Post, PostError, isPostCandidate } from './post.js';
+import { type Page, parsePage, startsWithFrontMatter } from './page.js';
+import { type Post, PostError, type PostUrlInput, isPostCandidate } from './post.js';
 import { currentKey, locatePostFile, readPostFile } from './post-file.js';
+import type { SiteContent } from './site-content.js';
+import { type SiteRules, frontMatterDefaults, isExcluded, parseSiteConfig, siteRules } from './site-config.js';
+import { type SiteFile, type SitePostFile, walkSite } from './site-tree.js';
 import type { ContentStore } from './store.js';
+
+/** How a Jekyll site (SITE_DIR) is read, beyond its posts. */
+export interface SiteLayout {
+  /** The site's `_config.yml` (SITE_CONFIG, else the one in the folder), read at every load. */
+  configFile: string | undefined;
+  /** Read `_drafts` too. */
+  drafts: boolean;
+  /** A site with more files than this is not loaded. */
+  maxFiles: number;
+  /** The URL Jekyll gives a post at `rel` (from the site root) under the site's rules. */
+  postUrl(post: PostUrlInput, rel: string, rules: SiteRules): string;
+  /** The URL Jekyll gives a page at `rel` under the site's rules. */
+  pageUrl(rel: string, frontMatter: Readonly<Record<string, unknown>>, rules: SiteRules): string;
+}
 
 export interface DirectorySourceOptions {
   dir: string;
@@ -21,7 +39,21 @@ export interface DirectorySourceOptions {
   pollSeconds: number;
   /** Coalesces bursts of events (an editor save, a ConfigMap swap) into one reload. */
   debounceMs?: number;
+  /** `dir` is the root of a Jekyll site: every `_posts` folder, pages and static files are read. */
+  site?: SiteLayout;
 }
+
+/** A post file of this load: `key` is its path relative to the folder read. */
+interface PostFileEntry {
+  key: string;
+  fileName: string;
+  entry: { name: string; isFile(): boolean; isSymbolicLink(): boolean };
+  folderCategories: readonly string[];
+  draft: boolean;
+}
+
+/** A page of the site, or the fact that the file is served as it is (it has no front matter). */
+type PageResult = Page | 'static' | PostError;
 
 /** A post and the copy of the file version it was parsed from, which its body is read from. */
 interface GoodVersion {
@@ -62,6 +94,10 @@ const COPIES_IN_A_LOAD = 64;
 export class DirectorySource {
   readonly name = DIRECTORY_SOURCE;
   private readonly parsed = new Map<string, CachedParse>();
+  /** Page candidates of a site by relative path: the version read and what it was. */
+  private readonly pages = new Map<string, { key: string; result: PageResult }>();
+  /** Why the last load failed as a whole, for start-up to say. */
+  private lastFailure: string | undefined;
   /** The newest version of each file that was a post, served while a later version is broken. */
   private readonly lastGood = new Map<string, GoodVersion>();
   private readonly copies = new PostFileCopies();
@@ -91,7 +127,8 @@ export class DirectorySource {
     if (!info.isDirectory()) throw new Error(`POSTS_DIR: "${dir}" is not a folder`);
     await this.load();
     if (!this.options.store.isReadyFor(this.name)) {
-      throw new Error(`POSTS_DIR: posts folder "${dir}" could not be loaded`);
+      const setting = this.options.site ? 'SITE_DIR' : 'POSTS_DIR';
+      throw new Error(`${setting}: "${dir}" could not be loaded${this.lastFailure ? `: ${this.lastFailure}` : ''}`);
     }
     if (this.options.pollSeconds > 0) {
       this.pollTimer = setInterval(() => this.schedule(0), this.options.pollSeconds * 1000);
@@ -140,30 +177,42 @@ export class DirectorySource {
   }
 
   private async load(): Promise<void> {
-    const { dir, store, logger } = this.options;
+    const { dir, store, logger, site } = this.options;
     let real: string;
-    let entries: Dirent[];
+    let listing: { posts: PostFileEntry[]; pageFiles: SiteFile[]; staticFiles: SiteFile[] };
+    let rules: SiteRules | undefined;
+    let configText = '';
     try {
       real = await realpath(dir);
       await this.watch(real);
-      entries = readdirSync(real, { withFileTypes: true });
+      if (site) {
+        const configFile = site.configFile ?? path.join(real, '_config.yml');
+        configText = readConfigText(configFile);
+        try {
+          rules = siteRules(parseSiteConfig(configText));
+        } catch (error) {
+          throw new SiteConfigError(`${configFile} ${(error as Error).message}`);
+        }
+        listing = listSite(real, rules, site);
+      } else {
+        listing = { posts: listFolder(real), pageFiles: [], staticFiles: [] };
+      }
     } catch (error) {
+      if (error instanceof SiteConfigError) {
+        this.reportBrokenSite(error);
+        return;
+      }
       this.reportUnreadable(error as NodeJS.ErrnoException);
       return;
     }
     clearTimeout(this.retryTimer);
     const wasUnreadable = !store.isReadable(this.name);
     try {
-      // Synchronous reads on purpose: thousands of small files load several times faster than through
-      // the promise API (no per-file promise and buffer churn), and only changed files are read at all.
-      const candidates = entries
-        .filter((entry) => isPostCandidate(entry.name))
-        .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
       this.parsedThisLoad = 0;
-      const results = candidates.map((entry) => this.parseFile(real, entry));
+      const results = listing.posts.map((file) => this.parseFile(real, file, rules));
       const posts: Post[] = [];
       const problems: PostError[] = [];
-      const keys: string[] = [];
+      const keys: string[] = [configText];
       const seen = new Set<string>();
       for (const entry of results) {
         if (!entry) continue;
@@ -186,19 +235,81 @@ export class DirectorySource {
           this.lastGood.set(entry.name, result);
         }
       }
+      let content: SiteContent | undefined;
+      if (site && rules) {
+        const pages: Page[] = [];
+        const staticFiles = new Set(listing.staticFiles.map((file) => file.rel));
+        for (const file of listing.pageFiles) {
+          const page = this.parsePageFile(real, file, rules, site, keys);
+          if (page === 'static') staticFiles.add(file.rel);
+          else if (page instanceof PostError) problems.push(page);
+          else if (page) pages.push(page);
+        }
+        for (const rel of staticFiles) keys.push(rel);
+        content = { root: real, pages, staticFiles, config: rules.config, data: {} };
+      }
       for (const name of this.parsed.keys()) if (!seen.has(name)) this.parsed.delete(name);
       for (const name of this.lastGood.keys()) if (!seen.has(name)) this.lastGood.delete(name);
+      for (const rel of this.pages.keys()) if (!listing.pageFiles.some((file) => file.rel === rel)) this.pages.delete(rel);
       const fingerprint = keys.join('\n');
       const before = store.fingerprintOf(this.name);
-      store.replace(this.name, posts, problems, fingerprint);
+      store.replace(this.name, posts, problems, fingerprint, content);
       if (before !== fingerprint) {
-        logger.info({ source: this.name, dir, posts: posts.length, skipped: problems.length }, 'posts loaded');
+        const counts = content ? { pages: content.pages.length, staticFiles: content.staticFiles.size } : {};
+        logger.info({ source: this.name, dir, posts: posts.length, skipped: problems.length, ...counts }, content ? 'site loaded' : 'posts loaded');
       }
       if (wasUnreadable) logger.info({ source: this.name, dir }, `posts folder "${dir}" can be read again`);
     } catch (error) {
       logger.error({ err: error, dir }, `posts reload failed, keeping the last good set: ${(error as Error).message}`);
       store.reportFailure(this.name, error as Error);
     }
+  }
+
+  /** The site's config cannot be used: the last good site stays; start-up stops with the reason. */
+  private reportBrokenSite(error: SiteConfigError): void {
+    this.options.logger.error({ source: this.name, dir: this.options.dir, reason: error.message }, `site reload failed, keeping the last good site: ${error.message}`);
+    this.lastFailure = error.message;
+    this.options.store.reportFailure(this.name, error);
+  }
+
+  /**
+   * A page candidate: a page when it starts with front matter, else a static file, as Jekyll decides.
+   * Parsed again only when its file changed; its key joins the load's fingerprint.
+   */
+  private parsePageFile(realRoot: string, file: SiteFile, rules: SiteRules, site: SiteLayout, keys: string[]): PageResult | undefined {
+    const origin = path.join(this.options.dir, file.rel);
+    const located = locatePostFile(realRoot, { name: file.rel, isFile: () => file.entry.isFile(), isSymbolicLink: () => file.entry.isSymbolicLink() });
+    if (!located) return undefined;
+    if ('refusal' in located) return new PostError(origin, located.refusal);
+    const previous = this.pages.get(file.rel);
+    const key = currentKey(located.real);
+    if (previous && previous.key === key) {
+      keys.push(`${file.rel}@${key}`);
+      return previous.result;
+    }
+    const read = readPostFile(located, this.options.postMaxBytes);
+    if (!read) return undefined;
+    keys.push(`${file.rel}@${read.key}`);
+    let result: PageResult;
+    if ('refusal' in read) {
+      result = new PostError(origin, read.refusal);
+    } else if (!startsWithFrontMatter(read.bytes)) {
+      result = 'static';
+    } else {
+      try {
+        const defaults = frontMatterDefaults(rules, file.rel, 'pages');
+        result = parsePage(file.rel, origin, read.bytes, {
+          urlOf: (rel, frontMatter) => site.pageUrl(rel, { ...defaults, ...frontMatter }, rules),
+          headerPages: rules.headerPages,
+          frontMatterMaxBytes: this.options.frontMatterMaxBytes,
+        });
+      } catch (error) {
+        result = error instanceof PostError ? error : new PostError(origin, (error as Error).message);
+      }
+      if (result instanceof PostError) this.options.logger.warn({ file: origin, reason: result.reason }, `page skipped: ${result.message}`);
+    }
+    this.pages.set(file.rel, { key: read.key, result });
+    return result;
   }
 
   /**
@@ -225,11 +336,11 @@ export class DirectorySource {
    * folder are read, and only up to POST_MAX_BYTES: the folder's writers may link to files elsewhere,
    * make FIFOs or drop huge files, and none of that may be served, stall a reload or fill memory.
    */
-  private parseFile(realDir: string, entry: Dirent): ParsedEntry | undefined {
-    const { name } = entry;
+  private parseFile(realDir: string, file: PostFileEntry, rules: SiteRules | undefined): ParsedEntry | undefined {
+    const name = file.key;
     const maxBytes = this.options.postMaxBytes;
     const origin = path.join(this.options.dir, name);
-    const located = locatePostFile(realDir, entry);
+    const located = locatePostFile(realDir, file.entry);
     if (!located) return undefined; // Removed since readdir, or a symlink to nothing: not a post.
     const previous = this.parsed.get(name);
     if ('refusal' in located) {
@@ -240,10 +351,19 @@ export class DirectorySource {
     const read = readPostFile(located, maxBytes);
     if (!read) return undefined;
     if ('refusal' in read) return this.remember(name, read.key, new PostError(origin, read.refusal));
-    const { timezone, postMaxBytes, frontMatterMaxBytes } = this.options;
+    const { timezone, postMaxBytes, frontMatterMaxBytes, site } = this.options;
     let post: Post;
     try {
-      post = parsePost(name, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes });
+      const siteOptions =
+        site && rules
+          ? {
+              folderCategories: file.folderCategories,
+              frontMatterDefaults: frontMatterDefaults(rules, file.key, file.draft ? 'drafts' : 'posts'),
+              postUrl: (input: PostUrlInput) => site.postUrl(input, file.key, rules),
+              ...(file.draft ? { draftDate: new Date(currentMtime(located.real)) } : {}),
+            }
+          : {};
+      post = parsePost(file.fileName, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes, ...siteOptions });
     } catch (error) {
       return this.remember(name, read.key, error instanceof PostError ? error : new PostError(origin, (error as Error).message));
     }
@@ -278,7 +398,9 @@ export class DirectorySource {
     for (const [dir, folder] of wanted) {
       if (this.watchers.has(dir)) continue;
       try {
-        const watcher = watch(dir, { persistent: false }, (_event, name) => {
+        // A site's files are in sub-folders at any depth; a posts folder is flat.
+        const recursive = this.options.site !== undefined && dir === real;
+        const watcher = watch(dir, { persistent: false, recursive }, (_event, name) => {
           // The folder itself was deleted or moved away: its watcher hears nothing more. (Its inode can
           // come back at once with a new folder, so the identity check alone would not notice.)
           if (name === path.basename(dir)) this.unwatch(dir, watcher);
@@ -348,4 +470,49 @@ async function symlinkParents(target: string): Promise<string[]> {
     current = next;
   }
   return parents;
+}
+
+/** The site's `_config.yml` is unusable: the whole load fails, and the last good site stays. */
+class SiteConfigError extends Error {}
+
+/** The text of the site's config; a site without one has Jekyll's defaults. */
+function readConfigText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return '';
+    throw new SiteConfigError(`${file} cannot be read: ${code ?? (error as Error).message}`);
+  }
+}
+
+/** The post files of a posts folder, newest name first: the first of two posts with one URL wins. */
+function listFolder(realDir: string): PostFileEntry[] {
+  return readdirSync(realDir, { withFileTypes: true })
+    .filter((entry) => isPostCandidate(entry.name))
+    .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0))
+    .map((entry) => ({ key: entry.name, fileName: entry.name, entry, folderCategories: [], draft: false }));
+}
+
+/** The files of a Jekyll site: posts from every `_posts` folder, page candidates and static files. */
+function listSite(realRoot: string, rules: SiteRules, site: SiteLayout): { posts: PostFileEntry[]; pageFiles: SiteFile[]; staticFiles: SiteFile[] } {
+  const tree = walkSite(realRoot, { isExcluded: (rel) => isExcluded(rules, rel), drafts: site.drafts, maxFiles: site.maxFiles });
+  const posts = tree.posts
+    .map((file: SitePostFile) => ({
+      key: file.rel,
+      fileName: file.entry.name,
+      entry: { name: file.rel, isFile: () => file.entry.isFile(), isSymbolicLink: () => file.entry.isSymbolicLink() },
+      folderCategories: file.folderCategories,
+      draft: file.draft,
+    }))
+    .sort((a, b) => (a.fileName < b.fileName ? 1 : a.fileName > b.fileName ? -1 : a.key < b.key ? -1 : 1));
+  return { posts, pageFiles: tree.pageCandidates, staticFiles: tree.statics };
+}
+
+function currentMtime(real: string): number {
+  try {
+    return statSync(real).mtimeMs;
+  } catch {
+    return Date.now();
+  }
 }

@@ -9,6 +9,12 @@ export interface ParseOptions {
   postMaxBytes?: number;
   /** FRONT_MATTER_MAX_BYTES: bigger front matter makes the post skipped. Defaults to the setting's default. */
   frontMatterMaxBytes?: number;
+  /** A draft (`_drafts`): its file name has no date, and this is its date unless its front matter has one. */
+  draftDate?: Date;
+  /** Categories the folders above its `_posts` folder give the post; its front matter adds more. */
+  folderCategories?: readonly string[];
+  /** Front matter the site's `defaults` give this post; its own front matter wins. */
+  frontMatterDefaults?: Readonly<Record<string, unknown>>;
   /** The URL of a parsed post; `/posts/SLUG` when absent. Throws a reason when the post can have none. */
   postUrl?: (post: PostUrlInput) => string;
 }
@@ -47,7 +53,7 @@ export function splitFrontMatter(origin: string, text: string): { yaml: string |
   return { yaml, body };
 }
 
-function parseFrontMatter(origin: string, source: string | undefined): Record<string, unknown> {
+export function parseFrontMatter(origin: string, source: string | undefined): Record<string, unknown> {
   if (source === undefined || source.trim() === '') return {};
   let doc: unknown;
   try {
@@ -66,7 +72,8 @@ function parseFrontMatter(origin: string, source: string | undefined): Record<st
   return doc as Record<string, unknown>;
 }
 
-function text(value: unknown): string | undefined {
+/** A front matter value as trimmed text; undefined when empty or not a scalar. */
+export function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
@@ -153,14 +160,20 @@ export function postBody(origin: string, content: Uint8Array): string {
   return splitFrontMatter(origin, normalized).body;
 }
 
+/** A draft's file name has no date: Jekyll dates it by the file's modification time. */
+function draftFileName(fileName: string, date: Date): ReturnType<typeof parsePostFileName> {
+  const stem = fileName.replace(/\.[^.]+$/, '');
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), slug: stem, stem };
+}
+
 /**
  * Parses one post file. Pure: the caller does the I/O. Throws PostError naming the origin and the reason
  * when the file cannot be a post; callers skip such posts and keep the rest.
  */
 export function parsePost(fileName: string, origin: string, content: Uint8Array | string, options: ParseOptions): Post {
-  const name = parsePostFileName(fileName);
+  const name = options.draftDate ? draftFileName(fileName, options.draftDate) : parsePostFileName(fileName);
   if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown), as Jekyll names posts');
-  const nameDate = fileNameDate(name.year, name.month, name.day, options.timezone);
+  const nameDate = options.draftDate ?? fileNameDate(name.year, name.month, name.day, options.timezone);
   if (!nameDate) throw new PostError(origin, `file name date ${name.year}-${name.month}-${name.day} is not a calendar date`);
 
   const postMaxBytes = options.postMaxBytes ?? DEFAULT_POST_MAX_BYTES;
@@ -176,7 +189,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     // Checked before YAML sees it: the parser's time and memory grow with its input.
     throw new PostError(origin, `front matter is ${frontMatterBytes} bytes, over the limit of ${frontMatterMaxBytes} bytes (FRONT_MATTER_MAX_BYTES)`);
   }
-  const fm = parseFrontMatter(origin, frontMatterSource);
+  const fm = { ...options.frontMatterDefaults, ...parseFrontMatter(origin, frontMatterSource) };
 
   const frontExcerpt = text(fm.excerpt);
   const description = text(fm.description);
@@ -188,7 +201,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     stem: name.stem,
     title: text(fm.title) ?? humanize(name.slug),
     date: date(origin, 'date', fm.date, options.timezone) ?? nameDate,
-    categories: wordList(fm.categories, fm.category),
+    categories: wordList(options.folderCategories, fm.categories, fm.category),
     frontMatter: fm,
   };
   let url: string;

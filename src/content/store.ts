@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Catalog, type VisibilityOptions, normalizeLegacyPath } from './catalog.js';
 import type { Post, PostError } from './post.js';
+import type { SiteContent } from './site-content.js';
 
 export interface ReloadEvent {
   source: string;
@@ -26,6 +27,7 @@ interface SourceState {
   posts: readonly Post[];
   problems: readonly PostError[];
   fingerprint: string;
+  site: SiteContent | undefined;
 }
 
 export interface ContentStoreEvents {
@@ -88,12 +90,15 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
     return !this.unreadable.has(source);
   }
 
-  /** Replaces everything `source` contributes. `fingerprint` identifies the set; an equal one changes nothing. */
-  replace(source: string, posts: readonly Post[], problems: readonly PostError[], fingerprint: string): void {
+  /**
+   * Replaces everything `source` contributes: posts, and for a Jekyll site its pages, static files and
+   * data. `fingerprint` identifies the set; an equal one changes nothing.
+   */
+  replace(source: string, posts: readonly Post[], problems: readonly PostError[], fingerprint: string, site?: SiteContent): void {
     this.unreadable.delete(source);
     const previous = this.sources.get(source);
     const changed = previous?.fingerprint !== fingerprint;
-    this.sources.set(source, { posts, problems, fingerprint });
+    this.sources.set(source, { posts, problems, fingerprint, site });
     if (changed) this.rebuild();
     this.emit('reload', { source, result: 'success', changed });
   }
@@ -135,12 +140,24 @@ export class ContentStore extends EventEmitter<ContentStoreEvents> {
         byUrl.set(url, { post, source });
       }
     }
+    let site: SiteContent | undefined;
+    for (const source of this.sourceOrder) site ??= this.sources.get(source)?.site;
+    if (site) {
+      // A post and a page at one URL: the post is served, as a post that claims a URL twice is.
+      const pages = site.pages.filter((page) => {
+        const post = byUrl.get(normalizeLegacyPath(page.url))?.post;
+        if (post && reportConflicts) this.emit('conflict', { url: page.url, winner: post.origin, loser: page.origin });
+        return post === undefined;
+      });
+      if (pages.length !== site.pages.length) site = { ...site, pages };
+    }
     this.version += 1;
     this.current = new Catalog(
       [...byUrl.values()].map((e) => e.post),
       this.visibility,
       this.clock(),
       this.version,
+      site,
     );
     this.emit('change', this.current);
   }

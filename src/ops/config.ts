@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
@@ -14,6 +14,10 @@ export interface Config {
   port: number;
   metricsPort: number;
   postsDir: string;
+  /** SITE_DIR: the root of a Jekyll site, read in place of POSTS_DIR. */
+  siteDir: string | undefined;
+  /** The Jekyll `_config.yml` in use (SITE_CONFIG, else the one in SITE_DIR), if any. */
+  siteConfigFile: string | undefined;
   basePath: string;
   siteUrl: string | undefined;
   siteTitle: string;
@@ -297,6 +301,21 @@ export function readJekyllConfig(file: string): JekyllSiteConfig {
   return result;
 }
 
+/** SITE_DIR, checked to be a folder: a typo must not start a blog with no posts. */
+function siteFolder(env: Env): string | undefined {
+  const raw = nonEmpty(env.SITE_DIR);
+  if (raw === undefined) return undefined;
+  const dir = path.resolve(raw);
+  let folder = false;
+  try {
+    folder = statSync(dir).isDirectory();
+  } catch (error) {
+    throw new ConfigError('SITE_DIR', `"${raw}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it must be the folder of a Jekyll site`);
+  }
+  if (!folder) throw new ConfigError('SITE_DIR', `"${raw}" is not a folder; it must be the folder of a Jekyll site`);
+  return dir;
+}
+
 const DIALECTS = ['kramdown', 'gfm'] as const;
 
 /**
@@ -315,7 +334,9 @@ function markdownDialect(env: Env, jekyll: JekyllSiteConfig | undefined): Markdo
 
 /** Builds the validated configuration; environment variables win over a Jekyll `_config.yml`. */
 export function loadConfig(env: Env = process.env): Config {
-  const configFile = nonEmpty(env.SITE_CONFIG);
+  const siteDir = siteFolder(env);
+  const siteDirConfig = siteDir === undefined ? undefined : path.join(siteDir, '_config.yml');
+  const configFile = nonEmpty(env.SITE_CONFIG) ?? (siteDirConfig !== undefined && existsSync(siteDirConfig) ? siteDirConfig : undefined);
   const jekyll = configFile ? readJekyllConfig(configFile) : {};
   const pick = (name: string, fromJekyll: string | undefined) => nonEmpty(env[name]) ?? fromJekyll;
 
@@ -341,6 +362,8 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     metricsPort,
     postsDir: path.resolve(nonEmpty(env.POSTS_DIR) ?? 'posts'),
+    siteDir,
+    siteConfigFile: configFile === undefined ? undefined : path.resolve(configFile),
     basePath: normalizeBasePath(env.BASE_PATH ?? jekyll.baseurl, env.BASE_PATH !== undefined ? 'BASE_PATH' : 'SITE_CONFIG baseurl'),
     siteUrl: siteUrl(pick('SITE_URL', jekyll.url), nonEmpty(env.SITE_URL) ? 'SITE_URL' : 'SITE_CONFIG url'),
     siteTitle: pick('SITE_TITLE', jekyll.title) ?? 'kubeblog',
@@ -370,7 +393,7 @@ export function loadConfig(env: Env = process.env): Config {
     postMaxBytes: integer(env, 'POST_MAX_BYTES', DEFAULT_POST_MAX_BYTES, 1024, 67108864),
     frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', DEFAULT_FRONT_MATTER_MAX_BYTES, 256, 1048576),
     markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
-    markdown: markdownDialect(env, configFile === undefined ? undefined : jekyll),
+    markdown: markdownDialect(env, configFile === undefined && siteDir === undefined ? undefined : jekyll),
     liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),
     liquidMemoryLimit: integer(env, 'LIQUID_MEMORY_LIMIT', 1000000, 1000, 1000000000),
     renderThreads: integer(env, 'RENDER_THREADS', 1, 1, 16),

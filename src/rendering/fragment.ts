@@ -6,6 +6,8 @@ import type { LiquidScope } from './liquid.js';
  */
 export interface FragmentJob {
   text: string;
+  /** The text is HTML (a page written in HTML): Liquid runs, Markdown does not. */
+  html?: true;
   /** Absent when the text holds no Liquid. */
   liquid?: {
     site: LiquidScope['site'];
@@ -61,6 +63,6 @@ export function renderFragment(job: FragmentJob, engines: RenderEngines): Fragme
     text = result.text;
     liquidError = result.error?.message;
   }
-  const html = engines.markdown.toHtml(text);
+  const html = job.html ? text : engines.markdown.toHtml(text);
   return liquidError === undefined ? { html } : { html, liquidError };
 }

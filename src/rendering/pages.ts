@@ -1,4 +1,5 @@
 import { type Catalog, type TagGroup, tagSlug as tagSlugOf } from '../content/catalog.js';
+import type { Page } from '../content/page.js';
 import type { Post } from '../content/post.js';
 import type { Asset } from './assets.js';
 import { type SafeHtml, html, jsonForScript, raw, textOf } from './html.js';
@@ -13,6 +14,8 @@ export interface SiteContext extends UrlContext {
   timezone: string;
   /** Drafts or future posts are shown: keep search engines out. */
   preview: boolean;
+  /** A Jekyll site's pages that are in its navigation (`header_pages`, `nav_order`). */
+  navigation?: readonly Page[];
 }
 
 export interface ThemeDeps {
@@ -180,6 +183,21 @@ export class Theme {
     return this.layout(site, { title: `Archive — ${site.title}`, description: `Every post of ${site.title} by year`, path: paths.archive(), body });
   }
 
+  /** A page of a Jekyll site (`about.md`): its own content under its title, in the blog's layout. */
+  sitePage(page: Page, content: string, site: SiteContext): string {
+    const body = html`
+      <article class="page">
+        ${page.title ? html`<header class="post-header"><h1>${page.title}</h1></header>` : ''}
+        <div class="post-content">${raw(content)}</div>
+      </article>`;
+    return this.layout(site, {
+      title: page.title ? `${page.title} — ${site.title}` : site.title,
+      description: page.description ?? site.description,
+      path: page.url,
+      body,
+    });
+  }
+
   errorPage(status: 400 | 404 | 500, site: SiteContext): string {
     const messages: Record<typeof status, [string, string]> = {
       400: ['Bad request', 'This address could not be understood. Please check the link.'],
@@ -225,6 +243,7 @@ ${page.head ?? ''}
         <li><a href="${href(site, paths.home())}">Posts</a></li>
         <li><a href="${href(site, paths.tags())}">Tags</a></li>
         <li><a href="${href(site, paths.archive())}">Archive</a></li>
+        ${(site.navigation ?? []).map((navPage) => html`<li><a href="${href(site, navPage.url)}">${navPage.title ?? navPage.path}</a></li>`)}
         <li><a href="${href(site, paths.atom())}">Feed</a></li>
       </ul>
     </nav>

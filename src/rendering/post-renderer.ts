@@ -1,4 +1,6 @@
 import type { Catalog } from '../content/catalog.js';
+import type { Page } from '../content/page.js';
+import type { LiquidScope } from './liquid.js';
 import type { Post } from '../content/post.js';
 import { type FragmentJob, type FragmentResult, type RenderEngines, hasLiquid, referencedStems, renderFragment } from './fragment.js';
 import type { SiteContext } from './pages.js';
@@ -19,15 +21,20 @@ export const BODY_LEFT_OUT = '<p class="render-failed"><em>This post could not b
 
 export type PostPart = 'body' | 'excerpt';
 
+/** What a message about a post or page that failed names. */
+export interface RenderedItem {
+  readonly origin: string;
+}
+
 export interface PostRendererDeps {
   /** Runs a fragment on a render thread (RenderPool.run). */
   runOnThread(job: FragmentJob): Promise<FragmentResult>;
   /** The engines for small plain fragments, on the event loop. */
   inline: RenderEngines;
-  /** Liquid in a post could not run; the post is shown without those tags. */
-  onLiquidError(post: Post, message: string): void;
-  /** A part of a post could not be rendered at all; it is left out until the post changes. */
-  onFailure(post: Post, part: PostPart, reason: string, timedOut: boolean): void;
+  /** Liquid in a post or page could not run; it is shown without those tags. */
+  onLiquidError(item: RenderedItem, message: string): void;
+  /** A part of a post or page could not be rendered at all; it is left out until it changes. */
+  onFailure(item: RenderedItem, part: PostPart, reason: string, timedOut: boolean): void;
 }
 
 /**
@@ -36,16 +43,21 @@ export interface PostRendererDeps {
  * object (a post that changes is a new object), so a hostile post costs its time once, not per request.
  */
 export class PostRenderer {
-  private readonly failed = { body: new WeakSet<Post>(), excerpt: new WeakSet<Post>() };
+  private readonly failed = { body: new WeakSet<RenderedItem>(), excerpt: new WeakSet<RenderedItem>() };
 
   constructor(private readonly deps: PostRendererDeps) {}
 
   async bodyHtml(post: Post, catalog: Catalog, site: SiteContext): Promise<string> {
-    return (await this.render(post, 'body', post.body(), catalog, site)) ?? BODY_LEFT_OUT;
+    return (await this.render(post, 'body', jobFor(post, post.body(), catalog, site))) ?? BODY_LEFT_OUT;
+  }
+
+  /** A page of a Jekyll site: its Liquid, then its Markdown unless it is written in HTML. */
+  async pageHtml(page: Page, catalog: Catalog, site: SiteContext): Promise<string> {
+    return (await this.render(page, 'body', pageJob(page, catalog, site))) ?? BODY_LEFT_OUT;
   }
 
   async excerptHtml(post: Post, catalog: Catalog, site: SiteContext): Promise<string> {
-    return (await this.render(post, 'excerpt', post.excerptMarkdown, catalog, site)) ?? '';
+    return (await this.render(post, 'excerpt', jobFor(post, post.excerptMarkdown, catalog, site))) ?? '';
   }
 
   /**
@@ -63,34 +75,57 @@ export class PostRenderer {
     return excerpts;
   }
 
-  private async render(post: Post, part: PostPart, text: string, catalog: Catalog, site: SiteContext): Promise<string | undefined> {
-    if (this.failed[part].has(post)) return undefined;
-    const job = jobFor(post, text, catalog, site);
+  private async render(item: RenderedItem, part: PostPart, job: FragmentJob): Promise<string | undefined> {
+    if (this.failed[part].has(item)) return undefined;
     let result: FragmentResult;
     try {
-      result = job.liquid === undefined && text.length <= INLINE_MAX_CHARS ? renderFragment(job, this.deps.inline) : await this.deps.runOnThread(job);
+      result = job.liquid === undefined && job.text.length <= INLINE_MAX_CHARS ? renderFragment(job, this.deps.inline) : await this.deps.runOnThread(job);
     } catch (error) {
-      this.failed[part].add(post);
-      this.deps.onFailure(post, part, (error as Error).message, error instanceof RenderTimeoutError);
+      this.failed[part].add(item);
+      this.deps.onFailure(item, part, (error as Error).message, error instanceof RenderTimeoutError);
       return undefined;
     }
-    if (result.liquidError !== undefined) this.deps.onLiquidError(post, result.liquidError);
+    if (result.liquidError !== undefined) this.deps.onLiquidError(item, result.liquidError);
     return result.html;
   }
 }
 
-/** The job for one part of a post: its Liquid gets the site, the page and the posts it names. */
-export function jobFor(post: Post, text: string, catalog: Catalog, site: SiteContext): FragmentJob {
-  if (!hasLiquid(text)) return { text };
+/** The site as Liquid sees it: every key of a Jekyll site's config, then kubeblog's settings, which win. */
+function liquidSite(catalog: Catalog, site: SiteContext): LiquidScope['site'] {
+  return { ...catalog.site?.config, url: site.origin, baseurl: site.basePath, title: site.title, description: site.description, author: site.author };
+}
+
+/** The URLs of the posts a text names by file stem. */
+function postUrlsIn(text: string, catalog: Catalog, site: SiteContext): Record<string, string> {
   const postUrls: Record<string, string> = {};
   for (const stem of referencedStems(text)) {
     const target = catalog.postByStem(stem);
     if (target) postUrls[stem] = href(site, target.url);
   }
+  return postUrls;
+}
+
+/** The job for a page: its Liquid gets the site, the page and the posts it names. */
+export function pageJob(page: Page, catalog: Catalog, site: SiteContext): FragmentJob {
+  const job: FragmentJob = page.markdown ? { text: page.body } : { text: page.body, html: true };
+  if (!hasLiquid(page.body)) return job;
+  return {
+    ...job,
+    liquid: {
+      site: liquidSite(catalog, site),
+      page: { ...page.frontMatter, title: page.title, url: href(site, page.url), path: page.path },
+      postUrls: postUrlsIn(page.body, catalog, site),
+    },
+  };
+}
+
+/** The job for one part of a post: its Liquid gets the site, the page and the posts it names. */
+export function jobFor(post: Post, text: string, catalog: Catalog, site: SiteContext): FragmentJob {
+  if (!hasLiquid(text)) return { text };
   return {
     text,
     liquid: {
-      site: { url: site.origin, baseurl: site.basePath, title: site.title, description: site.description, author: site.author },
+      site: liquidSite(catalog, site),
       page: {
         ...post.frontMatter,
         title: post.title,
@@ -100,7 +135,7 @@ export function jobFor(post: Post, text: string, catalog: Catalog, site: SiteCon
         url: href(site, post.url),
         slug: post.slug,
       },
-      postUrls,
+      postUrls: postUrlsIn(text, catalog, site),
     },
   };
 }

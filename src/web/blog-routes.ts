@@ -1,6 +1,7 @@
 import { type Request, type RequestHandler, Router } from 'express';
 import type { Catalog } from '../content/catalog.js';
 import { tagSlug } from '../content/catalog.js';
+import type { Page } from '../content/page.js';
 import type { Post } from '../content/post.js';
 import type { ContentStore } from '../content/store.js';
 import type { Config } from '../ops/config.js';
@@ -82,7 +83,7 @@ export function blogRouter(deps: BlogRouteDeps): Router {
         next();
         return;
       }
-      const site = siteFor(req);
+      const site = { ...siteFor(req), navigation: catalog.navigation };
       const canonical = href(site, target.path);
       if (requestedPath(req) !== canonical) {
         const query = req.originalUrl.indexOf('?');
@@ -255,7 +256,15 @@ export function blogRouter(deps: BlogRouteDeps): Router {
     const served = new RenderedPage(200, asset.contentType, 'public, max-age=31536000, immutable', asset.body, 0, asset.path);
     router.get(asset.path, (req, res) => writePage(req, res, served));
   }
-  // Posts at the URLs their permalinks give them, as Jekyll serves them; other spellings answer 301.
-  router.get('/{*path}', page('post', (req, catalog) => postPage(catalog.postAt(req.path), catalog)));
+  // Posts and pages at the URLs Jekyll gives them; other spellings answer 301.
+  const sitePage = (sitePageOf: Page | undefined, catalog: Catalog): Target | undefined =>
+    sitePageOf && {
+      path: sitePageOf.url,
+      render: async (site) => html(theme.sitePage(sitePageOf, await renderer.pageHtml(sitePageOf, catalog, site), site)),
+    };
+  router.get(
+    '/{*path}',
+    page('post', (req, catalog) => postPage(catalog.postAt(req.path), catalog) ?? sitePage(catalog.pageAt(req.path), catalog)),
+  );
   return router;
 }

@@ -42,9 +42,9 @@ describe('the catalog readers see', () => {
     expect(catalog.tags.map((t) => t.slug)).toEqual(['kubernetes', 'events']);
     expect(catalog.years.map((y) => y.year)).toEqual(['2018', '2017', '2016']);
     expect(catalog.neighbours(catalog.post('kubecon')!)).toEqual({ newer: catalog.post('helm'), older: catalog.post('first') });
-    expect(catalog.legacyTarget('/2017/12/15/kubecon.html')?.slug).toBe('kubecon');
-    expect(catalog.legacyTarget('/conf/2017/12/15/kubecon.html')?.slug).toBe('kubecon');
-    expect(catalog.legacyTarget('/blog/2018/helm/')?.slug).toBe('helm');
+    expect(catalog.legacyTarget('/2017/12/15/kubecon.html')?.url).toBe('/posts/kubecon');
+    expect(catalog.legacyTarget('/conf/2017/12/15/kubecon.html')?.url).toBe('/posts/kubecon');
+    expect(catalog.legacyTarget('/blog/2018/helm/')?.url).toBe('/posts/helm');
     expect(catalog.legacyTarget('/2017/12/16/kubecon.html')).toBeUndefined();
     expect(catalog.postByStem('2016-06-01-first')?.slug).toBe('first');
   });

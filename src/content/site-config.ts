@@ -1,0 +1,134 @@
+import yaml from 'js-yaml';
+
+/** A `defaults` entry of `_config.yml`: front matter given to the files its scope covers. */
+interface FrontMatterDefault {
+  path: string;
+  type: string | undefined;
+  values: Record<string, unknown>;
+}
+
+/** The rules of a Jekyll site's `_config.yml` that decide what is read and where it is served. */
+export interface SiteRules {
+  /** Every key, as Liquid's `site.KEY` sees it. */
+  config: Readonly<Record<string, unknown>>;
+  /** `permalink`: a style name or a template; Jekyll's default is `date`. */
+  permalink: string;
+  exclude: readonly string[];
+  include: readonly string[];
+  defaults: readonly FrontMatterDefault[];
+  /** minima's `header_pages`: the pages in the navigation, by relative path. */
+  headerPages: readonly string[];
+  /** `excerpt_separator`, Jekyll's default is a blank line. */
+  excerptSeparator: string;
+}
+
+/** Jekyll 4.3 leaves these out whatever `exclude` says (Configuration::DEFAULT_EXCLUDES). */
+const DEFAULT_EXCLUDES = ['.sass-cache', '.jekyll-cache', 'gemfiles', 'Gemfile', 'Gemfile.lock', 'node_modules', 'vendor/bundle/', 'vendor/cache/', 'vendor/gems/', 'vendor/ruby/'];
+const DEFAULT_INCLUDES = ['.htaccess'];
+
+function stringList(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === 'string');
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads the text of a `_config.yml`. Throws an Error whose message gives the reason and line when it is
+ * not a YAML mapping.
+ */
+export function parseSiteConfig(text: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    // Repeated keys are accepted as Ruby's YAML accepts them: the last one wins.
+    doc = yaml.load(text, { schema: yaml.CORE_SCHEMA, json: true });
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason ?? (error as Error).message.split('\n')[0];
+    const line = (error as { mark?: { line: number } }).mark?.line;
+    throw new Error(line === undefined ? `is not valid YAML: ${reason}` : `is not valid YAML: ${reason} (line ${line + 1})`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isMapping(doc)) throw new Error('is not a YAML mapping of keys to values');
+  return doc;
+}
+
+/** The rules a parsed `_config.yml` sets, with Jekyll 4.3's defaults for the keys it leaves out. */
+export function siteRules(config: Record<string, unknown>): SiteRules {
+  const defaults: FrontMatterDefault[] = [];
+  if (Array.isArray(config.defaults)) {
+    for (const entry of config.defaults) {
+      if (!isMapping(entry) || !isMapping(entry.values)) continue;
+      const scope = isMapping(entry.scope) ? entry.scope : {};
+      defaults.push({
+        path: typeof scope.path === 'string' ? scope.path.replace(/^\/+|\/+$/g, '') : '',
+        type: typeof scope.type === 'string' ? scope.type : undefined,
+        values: entry.values,
+      });
+    }
+  }
+  return {
+    config,
+    permalink: typeof config.permalink === 'string' && config.permalink.trim() !== '' ? config.permalink.trim() : 'date',
+    exclude: [...DEFAULT_EXCLUDES, ...stringList(config.exclude)],
+    include: [...DEFAULT_INCLUDES, ...stringList(config.include)],
+    defaults,
+    headerPages: stringList(config.header_pages),
+    excerptSeparator: typeof config.excerpt_separator === 'string' ? config.excerpt_separator : '\n\n',
+  };
+}
+
+/** Whether `rel` is `pattern` or lies under it; `*` in a pattern matches within one path segment. */
+function matchesEntry(rel: string, pattern: string): boolean {
+  const clean = pattern.replace(/^\/+|\/+$/g, '');
+  if (clean === '') return false;
+  if (!clean.includes('*')) return rel === clean || rel.startsWith(`${clean}/`);
+  const segments = clean.split('/');
+  const parts = rel.split('/');
+  if (parts.length < segments.length) return false;
+  return segments.every((segment, i) => globSegment(segment, parts[i] ?? ''));
+}
+
+/** A `*` glob over one path segment, matched in linear time by splitting on the stars. */
+function globSegment(glob: string, name: string): boolean {
+  const pieces = glob.split('*');
+  const first = pieces[0] ?? '';
+  const last = pieces[pieces.length - 1] ?? '';
+  if (!name.startsWith(first) || name.length < first.length + last.length || !name.endsWith(last)) return false;
+  let at = first.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = name.indexOf(piece, at);
+    if (found === -1 || found + piece.length > name.length - last.length) return false;
+    at = found + piece.length;
+  }
+  return true;
+}
+
+/**
+ * Whether Jekyll leaves a file or folder out of the site (its EntryFilter): names starting with `.`,
+ * `_`, `#` or `~`, or ending with `~`, unless `include` lists them; and whatever `exclude` lists.
+ */
+export function isExcluded(rules: Pick<SiteRules, 'exclude' | 'include'>, rel: string): boolean {
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  const included = rules.include.some((pattern) => matchesEntry(rel, pattern) || pattern === name);
+  if (rules.exclude.some((pattern) => matchesEntry(rel, pattern))) return !included;
+  if (/^[._#~]/.test(name) || name.endsWith('~')) return !included;
+  return false;
+}
+
+function depth(scopePath: string): number {
+  return scopePath === '' ? 0 : scopePath.split('/').length;
+}
+
+/**
+ * The front matter `defaults` give a file of `type` (`posts`, `drafts`, `pages`) at `rel`: the entries
+ * whose scope covers it, the more specific path winning, as Jekyll's FrontmatterDefaults merges them.
+ */
+export function frontMatterDefaults(rules: Pick<SiteRules, 'defaults'>, rel: string, type: string): Record<string, unknown> {
+  const matching = rules.defaults
+    .filter((entry) => (entry.type === undefined || entry.type === type) && (entry.path === '' || matchesEntry(rel, entry.path)))
+    .sort((a, b) => depth(a.path) - depth(b.path) || (a.type === undefined ? 0 : 1) - (b.type === undefined ? 0 : 1));
+  return Object.assign({}, ...matching.map((entry) => entry.values)) as Record<string, unknown>;
+}
