@@ -108,6 +108,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
         timezone: config.timezone,
         postMaxBytes: config.postMaxBytes,
         frontMatterMaxBytes: config.frontMatterMaxBytes,
+        excerptSeparator: config.excerptSeparator,
         store,
         logger,
         pollSeconds: config.watchPollSeconds,

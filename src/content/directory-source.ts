@@ -15,6 +15,8 @@ export interface DirectorySourceOptions {
   postMaxBytes: number;
   /** FRONT_MATTER_MAX_BYTES. */
   frontMatterMaxBytes: number;
+  /** The site's `excerpt_separator`; Jekyll's default (a blank line) when unset. */
+  excerptSeparator?: string;
   store: ContentStore;
   logger: Logger;
   /** Rescan this often as a safety net for file systems without change events; 0 turns it off. */
@@ -240,10 +242,10 @@ export class DirectorySource {
     const read = readPostFile(located, maxBytes);
     if (!read) return undefined;
     if ('refusal' in read) return this.remember(name, read.key, new PostError(origin, read.refusal));
-    const { timezone, postMaxBytes, frontMatterMaxBytes } = this.options;
+    const { timezone, postMaxBytes, frontMatterMaxBytes, excerptSeparator } = this.options;
     let post: Post;
     try {
-      post = parsePost(name, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes });
+      post = parsePost(name, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes, excerptSeparator });
     } catch (error) {
       return this.remember(name, read.key, error instanceof PostError ? error : new PostError(origin, (error as Error).message));
     }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
-import { DEFAULT_FRONT_MATTER_MAX_BYTES, DEFAULT_POST_MAX_BYTES } from '../content/parse.js';
+import { DEFAULT_EXCERPT_SEPARATOR, DEFAULT_FRONT_MATTER_MAX_BYTES, DEFAULT_POST_MAX_BYTES } from '../content/parse.js';
 import { type MarkdownSettings, markdownSettings } from '../rendering/markdown-settings.js';
 
 export type ContentSourceName = 'directory' | 'kubernetes';
@@ -51,6 +51,8 @@ export interface Config {
   postMaxBytes: number;
   /** Front matter bigger than this makes the post skipped. */
   frontMatterMaxBytes: number;
+  /** Where a post's excerpt ends (SITE_CONFIG `excerpt_separator`): a blank line unless the site says otherwise. */
+  excerptSeparator: string;
   /** Deepest nesting of block quotes and lists a post may have. */
   markdownMaxNesting: number;
   /** The Markdown dialect posts are written in, and its options. */
@@ -95,6 +97,8 @@ export interface JekyllSiteConfig {
   markdown?: string;
   /** `kramdown:`, that converter's options, as written. */
   kramdown?: Record<string, unknown>;
+  /** `excerpt_separator:`, where excerpts end. */
+  excerpt_separator?: string;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -291,6 +295,7 @@ export function readJekyllConfig(file: string): JekyllSiteConfig {
   set('paginate', paginate);
   set('lang', str(d.lang));
   set('markdown', str(d.markdown));
+  set('excerpt_separator', str(d.excerpt_separator));
   if (typeof d.kramdown === 'object' && d.kramdown !== null && !Array.isArray(d.kramdown)) {
     result.kramdown = d.kramdown as Record<string, unknown>;
   }
@@ -369,6 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedHosts: allowedHosts(env, port),
     postMaxBytes: integer(env, 'POST_MAX_BYTES', DEFAULT_POST_MAX_BYTES, 1024, 67108864),
     frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', DEFAULT_FRONT_MATTER_MAX_BYTES, 256, 1048576),
+    excerptSeparator: jekyll.excerpt_separator ?? DEFAULT_EXCERPT_SEPARATOR,
     markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
     markdown: markdownDialect(env, configFile === undefined ? undefined : jekyll),
     liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),
