@@ -1,7 +1,9 @@
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { DirectorySource } from './content/directory-source.js';
+import { DirectorySource, type SiteLayout } from './content/directory-source.js';
+import { pageUrl, postUrl } from './content/permalink.js';
+import type { PostUrlInput } from './content/post.js';
 import { ContentStore } from './content/store.js';
 import { type BuildInfo, readBuildInfo } from './ops/build-info.js';
 import type { Config } from './ops/config.js';
@@ -47,6 +49,9 @@ export interface BlogOptions {
   /** Extra sources (the Kubernetes one); the directory source is made here when configured. */
   extraSources?: (store: ContentStore, metrics: Metrics) => ContentSource[];
 }
+
+/** A Jekyll site with more files than this is refused: SITE_DIR pointed at a whole disk would fill memory. */
+const SITE_MAX_FILES = 200_000;
 
 /** A render thread's heap: a post needs a few megabytes; one that wants more is stopped alone. */
 const RENDER_THREAD_HEAP_MB = 64;
@@ -102,12 +107,32 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
 
   const sources: ContentSource[] = [];
   if (config.contentSources.includes('directory')) {
+    const site: SiteLayout | undefined = config.siteDir
+      ? {
+          configFile: config.siteConfigFile,
+          drafts: config.showDrafts,
+          maxFiles: SITE_MAX_FILES,
+          checkPermalink: (permalink) => {
+            postUrl({ permalink, relativePath: '_posts/2000-01-01-sample.md', date: new Date(0), timezone: 'UTC' });
+          },
+          postUrl: (post, rel, rules) => postUrl({ permalink: rules.permalink, relativePath: rel, date: post.date, timezone: config.timezone, frontMatter: post.frontMatter }),
+          pageUrl: (rel, frontMatter, rules) => pageUrl({ permalink: rules.permalink, relativePath: rel, frontMatter }),
+        }
+      : undefined;
     sources.push(
       new DirectorySource({
-        dir: config.postsDir,
+        dir: config.siteDir ?? config.postsDir,
+        site,
+        ...(config.permalink === undefined
+          ? {}
+          : {
+              postUrl: (post: PostUrlInput, fileName: string) =>
+                postUrl({ permalink: config.permalink, relativePath: `_posts/${fileName}`, date: post.date, timezone: config.timezone, frontMatter: post.frontMatter }),
+            }),
         timezone: config.timezone,
         postMaxBytes: config.postMaxBytes,
         frontMatterMaxBytes: config.frontMatterMaxBytes,
+        excerptSeparator: config.excerptSeparator,
         store,
         logger,
         pollSeconds: config.watchPollSeconds,

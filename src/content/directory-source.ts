@@ -22,6 +22,8 @@ export interface SiteLayout {
   maxFiles: number;
   /** The URL Jekyll gives a post at `rel` (from the site root) under the site's rules. */
   postUrl(post: PostUrlInput, rel: string, rules: SiteRules): string;
+  /** Throws when the site's `permalink` cannot give URLs (a placeholder Jekyll does not know). */
+  checkPermalink(permalink: string): void;
   /** The URL Jekyll gives a page at `rel` under the site's rules. */
   pageUrl(rel: string, frontMatter: Readonly<Record<string, unknown>>, rules: SiteRules): string;
 }
@@ -33,6 +35,8 @@ export interface DirectorySourceOptions {
   postMaxBytes: number;
   /** FRONT_MATTER_MAX_BYTES. */
   frontMatterMaxBytes: number;
+  /** The site's `excerpt_separator`; Jekyll's default (a blank line) when unset. */
+  excerptSeparator?: string;
   store: ContentStore;
   logger: Logger;
   /** Rescan this often as a safety net for file systems without change events; 0 turns it off. */
@@ -41,6 +45,8 @@ export interface DirectorySourceOptions {
   debounceMs?: number;
   /** `dir` is the root of a Jekyll site: every `_posts` folder, pages and static files are read. */
   site?: SiteLayout;
+  /** For a posts folder: the URL of a post from its file name, else `/posts/SLUG`. */
+  postUrl?: (post: PostUrlInput, fileName: string) => string;
 }
 
 /** A post file of this load: `key` is its path relative to the folder read. */
@@ -96,6 +102,8 @@ export class DirectorySource {
   private readonly parsed = new Map<string, CachedParse>();
   /** Page candidates of a site by relative path: the version read and what it was. */
   private readonly pages = new Map<string, { key: string; result: PageResult }>();
+  /** The text of the site config the parsed files were read under. */
+  private configText: string | undefined;
   /** Why the last load failed as a whole, for start-up to say. */
   private lastFailure: string | undefined;
   /** The newest version of each file that was a post, served while a later version is broken. */
@@ -190,10 +198,17 @@ export class DirectorySource {
         configText = readConfigText(configFile);
         try {
           rules = siteRules(parseSiteConfig(configText));
+          site.checkPermalink(rules.permalink);
         } catch (error) {
           throw new SiteConfigError(`${configFile} ${(error as Error).message}`);
         }
         listing = listSite(real, rules, site);
+        if (configText !== this.configText) {
+          // URLs, defaults and excerpts of every file follow the config: nothing parsed under the old one stands.
+          this.parsed.clear();
+          this.pages.clear();
+          this.configText = configText;
+        }
       } else {
         listing = { posts: listFolder(real), pageFiles: [], staticFiles: [] };
       }
@@ -351,19 +366,22 @@ export class DirectorySource {
     const read = readPostFile(located, maxBytes);
     if (!read) return undefined;
     if ('refusal' in read) return this.remember(name, read.key, new PostError(origin, read.refusal));
-    const { timezone, postMaxBytes, frontMatterMaxBytes, site } = this.options;
+    const { timezone, postMaxBytes, frontMatterMaxBytes, excerptSeparator, site, postUrl: folderPostUrl } = this.options;
     let post: Post;
     try {
       const siteOptions =
         site && rules
           ? {
               folderCategories: file.folderCategories,
+              excerptSeparator: rules.excerptSeparator,
               frontMatterDefaults: frontMatterDefaults(rules, file.key, file.draft ? 'drafts' : 'posts'),
               postUrl: (input: PostUrlInput) => site.postUrl(input, file.key, rules),
               ...(file.draft ? { draftDate: new Date(currentMtime(located.real)) } : {}),
             }
-          : {};
-      post = parsePost(file.fileName, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes, ...siteOptions });
+          : folderPostUrl
+            ? { postUrl: (input: PostUrlInput) => folderPostUrl(input, file.fileName) }
+            : {};
+      post = parsePost(file.fileName, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes, excerptSeparator, ...siteOptions });
     } catch (error) {
       return this.remember(name, read.key, error instanceof PostError ? error : new PostError(origin, (error as Error).message));
     }

@@ -1,5 +1,7 @@
 import yaml from 'js-yaml';
 import { fileNameDate, parseJekyllDate } from './dates.js';
+import { jekyllExcerpt } from './excerpt.js';
+import { slugify } from './permalink.js';
 import { type Post, PostError, type PostUrlInput, countedOnce, defaultPostUrl, parsePostFileName } from './post.js';
 
 export interface ParseOptions {
@@ -17,7 +19,15 @@ export interface ParseOptions {
   frontMatterDefaults?: Readonly<Record<string, unknown>>;
   /** The URL of a parsed post; `/posts/SLUG` when absent. Throws a reason when the post can have none. */
   postUrl?: (post: PostUrlInput) => string;
+  /**
+   * Where the excerpt ends: the site's `excerpt_separator` (_config.yml); a post's own front matter
+   * `excerpt_separator` wins. Jekyll's default, a blank line, when unset; empty means no excerpt.
+   */
+  excerptSeparator?: string;
 }
+
+/** Jekyll's default `excerpt_separator`: the excerpt is the first paragraph. */
+export const DEFAULT_EXCERPT_SEPARATOR = '\n\n';
 
 export const DEFAULT_POST_MAX_BYTES = 1048576;
 export const DEFAULT_FRONT_MATTER_MAX_BYTES = 65536;
@@ -39,26 +49,60 @@ export function decodePostText(origin: string, bytes: Uint8Array): string {
   }
 }
 
-/** Splits `---` delimited YAML front matter from the body; text is already LF-normalised. */
+/**
+ * Splits `---` delimited YAML front matter from the body; text is already LF-normalised. The body starts
+ * where Jekyll's starts: the blank lines after the closing line are not part of it (its pattern
+ * `^(---|\.\.\.)\s*$\n?` takes them), so a blank line there does not make an empty first paragraph.
+ */
 export function splitFrontMatter(origin: string, text: string): { yaml: string | undefined; body: string } {
   if (!/^---[ \t]*\n/.test(text)) return { yaml: undefined, body: text };
   const start = text.indexOf('\n') + 1;
   const close = /^(---|\.\.\.)[ \t]*$/m;
-  close.lastIndex = 0;
   const rest = text.slice(start);
   const match = close.exec(rest);
   if (!match) throw new PostError(origin, 'front matter starts with --- but is never closed by a --- line');
   const yaml = rest.slice(0, match.index);
-  const body = rest.slice(match.index + match[0].length).replace(/^\n/, '');
-  return { yaml, body };
+  return { yaml, body: rest.slice(afterClosingLine(rest, match.index + match[0].length)) };
 }
+
+/** Where Jekyll's body starts after the closing `---` ending at `from`: past the last line end of the white space there. */
+function afterClosingLine(text: string, from: number): number {
+  let end = from;
+  let lastLineEnd = -1;
+  while (end < text.length && /\s/.test(text[end]!)) {
+    if (text[end] === '\n') lastLineEnd = end;
+    end += 1;
+  }
+  if (end === text.length) return end;
+  return lastLineEnd < 0 ? from : lastLineEnd + 1;
+}
+
+// A YAML timestamp with a time of day (unquoted; the form Psych's scanner reads as a Time). Jekyll reads
+// it as YAML does: without an offset it is UTC, not the site's zone. Anything else stays a string, so a
+// quoted date or one without seconds is read by Time.parse in the site's zone.
+const YAML_TIME = /^(-?\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt]|[ \t]+)(\d{1,2}):(\d\d):(\d\d)(?:\.(\d*))?(?:[ \t]*(Z|([-+])(\d{1,2}):?(\d\d)?))?$/;
+
+const yamlTime = new yaml.Type('tag:yaml.org,2002:timestamp', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && YAML_TIME.test(data),
+  construct: (data: string) => {
+    const [, y, mo, d, h, mi, s, fraction = '', zone, sign, oh = '0', om = '0'] = YAML_TIME.exec(data)!;
+    const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Math.floor(Number(`0.${fraction}`) * 1000));
+    const offsetMinutes = zone === undefined || zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+    return new Date(utc - offsetMinutes * 60_000);
+  },
+  instanceOf: Date,
+});
+
+// The core schema reads other dates as strings, so dates without a time can take the site's zone.
+const FRONT_MATTER_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [yamlTime] });
 
 export function parseFrontMatter(origin: string, source: string | undefined): Record<string, unknown> {
   if (source === undefined || source.trim() === '') return {};
   let doc: unknown;
   try {
-    // The core schema reads dates as strings, so dates without an offset can take the site's zone.
-    doc = yaml.load(source, { schema: yaml.CORE_SCHEMA, filename: origin });
+    // `json: true`: a key given twice keeps its last value, as Jekyll's YAML reader (Psych) does.
+    doc = yaml.load(source, { schema: FRONT_MATTER_SCHEMA, filename: origin, json: true });
   } catch (error) {
     const message = ((error as { reason?: string }).reason ?? (error as Error).message.split('\n')[0] ?? 'unreadable').trim();
     const line = (error as { mark?: { line: number } }).mark?.line;
@@ -120,22 +164,6 @@ function date(origin: string, key: string, value: unknown, zone: string): Date |
   return parsed;
 }
 
-const MORE = '<!--more-->';
-
-/** The teaser Markdown: text before `<!--more-->`, else the first paragraph of prose. */
-export function bodyExcerpt(body: string): string {
-  const more = body.indexOf(MORE);
-  if (more >= 0) return body.slice(0, more).trim();
-  const blocks = /(?:^|\n[ \t]*\n)([\s\S]*?)(?=\n[ \t]*\n|$)/g;
-  for (let match = blocks.exec(body); match; match = blocks.exec(body)) {
-    if (match[0] === '') blocks.lastIndex += 1;
-    const trimmed = (match[1] ?? '').trim();
-    if (trimmed === '' || /^(#|```|~~~|<!--|\{%|\||\s{4}|---|\*\*\*|!\[)/.test(trimmed)) continue;
-    return trimmed;
-  }
-  return '';
-}
-
 /** Runs of non-space characters; a plain loop, faster here than a regular expression. */
 export function countWords(text: string): number {
   let words = 0;
@@ -149,9 +177,20 @@ export function countWords(text: string): number {
   return words;
 }
 
-function humanize(slug: string): string {
-  const words = slug.replace(/[-_]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+/** Ruby's String#capitalize: the first character upper case, the rest lower case. */
+function capitalize(word: string): string {
+  const first = word.codePointAt(0);
+  if (first === undefined) return '';
+  const head = String.fromCodePoint(first);
+  return head.toUpperCase() + word.slice(head.length).toLowerCase();
+}
+
+/** Jekyll's Utils.titleize_slug, the title of a post without one: `edge-case-no-yaml-title` -> `Edge Case No Yaml Title`. */
+export function titleizeSlug(slug: string): string {
+  const words = slug.split('-');
+  // Ruby's split drops trailing empty fields.
+  while (words.length > 0 && words[words.length - 1] === '') words.pop();
+  return words.map(capitalize).join(' ');
 }
 
 /** The Markdown body of a post file, as parsePost reads it. */
@@ -163,7 +202,7 @@ export function postBody(origin: string, content: Uint8Array): string {
 /** A draft's file name has no date: Jekyll dates it by the file's modification time. */
 function draftFileName(fileName: string, date: Date): ReturnType<typeof parsePostFileName> {
   const stem = fileName.replace(/\.[^.]+$/, '');
-  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), slug: stem, stem };
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), slug: slugify(stem, 'pretty', true), fileSlug: stem, stem };
 }
 
 /**
@@ -172,7 +211,7 @@ function draftFileName(fileName: string, date: Date): ReturnType<typeof parsePos
  */
 export function parsePost(fileName: string, origin: string, content: Uint8Array | string, options: ParseOptions): Post {
   const name = options.draftDate ? draftFileName(fileName, options.draftDate) : parsePostFileName(fileName);
-  if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown), as Jekyll names posts');
+  if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown, month and day of one or two digits), as Jekyll names posts');
   const nameDate = options.draftDate ?? fileNameDate(name.year, name.month, name.day, options.timezone);
   if (!nameDate) throw new PostError(origin, `file name date ${name.year}-${name.month}-${name.day} is not a calendar date`);
 
@@ -192,6 +231,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
   const fm = { ...options.frontMatterDefaults, ...parseFrontMatter(origin, frontMatterSource) };
 
   const frontExcerpt = text(fm.excerpt);
+  const separator = typeof fm.excerpt_separator === 'string' ? fm.excerpt_separator : (options.excerptSeparator ?? DEFAULT_EXCERPT_SEPARATOR);
   const description = text(fm.description);
   const permalink = text(fm.permalink);
   const image = typeof fm.image === 'object' && fm.image !== null ? text((fm.image as Record<string, unknown>).path) : text(fm.image);
@@ -199,7 +239,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
   const identity: PostUrlInput = {
     slug: name.slug,
     stem: name.stem,
-    title: text(fm.title) ?? humanize(name.slug),
+    title: text(fm.title) ?? titleizeSlug(name.fileSlug),
     date: date(origin, 'date', fm.date, options.timezone) ?? nameDate,
     categories: wordList(options.folderCategories, fm.categories, fm.category),
     frontMatter: fm,
@@ -217,7 +257,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
     updated: date(origin, 'updated', fm.updated ?? fm.last_modified_at, options.timezone),
     tags: wordList(fm.tags, fm.tag),
     description,
-    excerptMarkdown: frontExcerpt ?? description ?? bodyExcerpt(body),
+    excerptMarkdown: frontExcerpt ?? jekyllExcerpt(body, separator),
     author: person(fm.author),
     published: published(origin, fm.published),
     permalink,

@@ -1,6 +1,11 @@
+import { slugify } from './permalink.js';
+
 /** A post as parsed from one Markdown file with Jekyll-style front matter. Immutable once built. */
 export interface Post {
-  /** URL segment, from the file name after the date. */
+  /**
+   * URL segment: the file name after the date, as Jekyll's `:title` makes it (runs of spaces and other
+   * characters a URL path does not keep become one hyphen: `my post.md` -> `my-post`).
+   */
   readonly slug: string;
   /**
    * The post's own path under the base path, percent-encoded: where it is served and linked, and what
@@ -17,7 +22,11 @@ export interface Post {
   readonly tags: readonly string[];
   readonly categories: readonly string[];
   readonly description: string | undefined;
-  /** Markdown of the teaser: front matter excerpt, else text before `<!--more-->`, else the first paragraph. */
+  /**
+   * Markdown of the teaser, as Jekyll makes `page.excerpt`: the front matter `excerpt`, else the body up
+   * to the excerpt separator (the first blank line unless the site or post sets `excerpt_separator`),
+   * with the reference-link definitions it uses. Empty when the separator is set empty.
+   */
   readonly excerptMarkdown: string;
   readonly author: string | undefined;
   readonly published: boolean;
@@ -61,12 +70,21 @@ export function isPostCandidate(fileName: string): boolean {
   return !fileName.startsWith('.') && /\.(md|markdown)$/i.test(fileName);
 }
 
-/** `2017-12-15-kubecon-was-nice.md` -> date parts and slug, or undefined for other names. */
-export function parsePostFileName(fileName: string): { year: number; month: number; day: number; slug: string; stem: string } | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2})-(.+)\.(md|markdown)$/i.exec(fileName);
+/**
+ * `2017-12-15-kubecon-was-nice.md` -> date parts and slugs, or undefined for other names. Month and day
+ * may have one digit (`2019-12-3-teams.md`), as Jekyll's DATE_FILENAME_MATCHER allows.
+ */
+export function parsePostFileName(
+  fileName: string,
+): { year: number; month: number; day: number; slug: string; fileSlug: string; stem: string } | undefined {
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)\.(md|markdown)$/i.exec(fileName);
   if (!match) return undefined;
-  const [, y, m, d, slug] = match as unknown as [string, string, string, string, string];
-  return { year: Number(y), month: Number(m), day: Number(d), slug, stem: fileName.replace(/\.(md|markdown)$/i, '') };
+  const [, y, m, d, rest] = match as unknown as [string, string, string, string, string];
+  // Jekyll drops dots at the end of the slug (`a..md`).
+  const fileSlug = rest.replace(/\.+$/, '');
+  const slug = slugify(fileSlug, 'pretty', true);
+  if (slug === '') return undefined;
+  return { year: Number(y), month: Number(m), day: Number(d), slug, fileSlug, stem: fileName.replace(/\.(md|markdown)$/i, '') };
 }
 
 /** `count`, called at most once: the first answer is kept. */

@@ -33,6 +33,8 @@ export interface KubernetesSourceOptions {
   /** POST_MAX_BYTES and FRONT_MATTER_MAX_BYTES, applied to each post key as to a post file. */
   postMaxBytes: number;
   frontMatterMaxBytes: number;
+  /** The site's `excerpt_separator`; Jekyll's default (a blank line) when unset. */
+  excerptSeparator?: string;
   maxConfigMapBytes: number;
   /** How long start() waits for the first complete list before it gives up; 0 waits for ever. */
   syncTimeoutSeconds: number;
@@ -306,6 +308,7 @@ export class KubernetesSource implements ContentSource {
             timezone: this.options.timezone,
             postMaxBytes: this.options.postMaxBytes,
             frontMatterMaxBytes: this.options.frontMatterMaxBytes,
+            excerptSeparator: this.options.excerptSeparator,
             maxBytes: this.options.maxConfigMapBytes,
           }),
         };
@@ -371,6 +374,7 @@ export function createKubernetesSources(
       timezone: config.timezone,
       postMaxBytes: config.postMaxBytes,
       frontMatterMaxBytes: config.frontMatterMaxBytes,
+      excerptSeparator: config.excerptSeparator,
       maxConfigMapBytes: config.kubeMaxConfigMapBytes,
       syncTimeoutSeconds: config.kubeSyncTimeoutSeconds,
       ...overrides,

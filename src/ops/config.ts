@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { IANAZone } from 'luxon';
-import { DEFAULT_FRONT_MATTER_MAX_BYTES, DEFAULT_POST_MAX_BYTES } from '../content/parse.js';
+import { DEFAULT_EXCERPT_SEPARATOR, DEFAULT_FRONT_MATTER_MAX_BYTES, DEFAULT_POST_MAX_BYTES } from '../content/parse.js';
 import { type MarkdownSettings, markdownSettings } from '../rendering/markdown-settings.js';
 
 export type ContentSourceName = 'directory' | 'kubernetes';
@@ -18,6 +18,8 @@ export interface Config {
   siteDir: string | undefined;
   /** The Jekyll `_config.yml` in use (SITE_CONFIG, else the one in SITE_DIR), if any. */
   siteConfigFile: string | undefined;
+  /** The `permalink` of SITE_CONFIG: posts of POSTS_DIR are served at the URLs it gives them. */
+  permalink: string | undefined;
   basePath: string;
   siteUrl: string | undefined;
   siteTitle: string;
@@ -55,6 +57,8 @@ export interface Config {
   postMaxBytes: number;
   /** Front matter bigger than this makes the post skipped. */
   frontMatterMaxBytes: number;
+  /** Where a post's excerpt ends (SITE_CONFIG `excerpt_separator`): a blank line unless the site says otherwise. */
+  excerptSeparator: string;
   /** Deepest nesting of block quotes and lists a post may have. */
   markdownMaxNesting: number;
   /** The Markdown dialect posts are written in, and its options. */
@@ -95,10 +99,14 @@ export interface JekyllSiteConfig {
   timezone?: string;
   paginate?: number;
   lang?: string;
+  /** `permalink:`, the style or template of post URLs. */
+  permalink?: string;
   /** `markdown:`, the converter Jekyll is told to use. */
   markdown?: string;
   /** `kramdown:`, that converter's options, as written. */
   kramdown?: Record<string, unknown>;
+  /** `excerpt_separator:`, where excerpts end. */
+  excerpt_separator?: string;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -295,6 +303,8 @@ export function readJekyllConfig(file: string): JekyllSiteConfig {
   set('paginate', paginate);
   set('lang', str(d.lang));
   set('markdown', str(d.markdown));
+  set('permalink', str(d.permalink));
+  set('excerpt_separator', str(d.excerpt_separator));
   if (typeof d.kramdown === 'object' && d.kramdown !== null && !Array.isArray(d.kramdown)) {
     result.kramdown = d.kramdown as Record<string, unknown>;
   }
@@ -364,6 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
     postsDir: path.resolve(nonEmpty(env.POSTS_DIR) ?? 'posts'),
     siteDir,
     siteConfigFile: configFile === undefined ? undefined : path.resolve(configFile),
+    permalink: jekyll.permalink,
     basePath: normalizeBasePath(env.BASE_PATH ?? jekyll.baseurl, env.BASE_PATH !== undefined ? 'BASE_PATH' : 'SITE_CONFIG baseurl'),
     siteUrl: siteUrl(pick('SITE_URL', jekyll.url), nonEmpty(env.SITE_URL) ? 'SITE_URL' : 'SITE_CONFIG url'),
     siteTitle: pick('SITE_TITLE', jekyll.title) ?? 'kubeblog',
@@ -392,6 +403,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedHosts: allowedHosts(env, port),
     postMaxBytes: integer(env, 'POST_MAX_BYTES', DEFAULT_POST_MAX_BYTES, 1024, 67108864),
     frontMatterMaxBytes: integer(env, 'FRONT_MATTER_MAX_BYTES', DEFAULT_FRONT_MATTER_MAX_BYTES, 256, 1048576),
+    excerptSeparator: jekyll.excerpt_separator ?? DEFAULT_EXCERPT_SEPARATOR,
     markdownMaxNesting: integer(env, 'MARKDOWN_MAX_NESTING', 32, 1, 1000),
     markdown: markdownDialect(env, configFile === undefined && siteDir === undefined ? undefined : jekyll),
     liquidRenderLimitMs: integer(env, 'LIQUID_RENDER_LIMIT_MS', 500, 1, 60000),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { parsePost } from '../../src/content/parse.js';
+import { type ParseOptions, parsePost } from '../../src/content/parse.js';
 import { PostError, isPostCandidate } from '../../src/content/post.js';
 import { postsFromConfigMap } from '../../src/kube/configmap-posts.js';
 
-const utc = { timezone: 'UTC' };
+const utc: ParseOptions = { timezone: 'UTC' };
 const parse = (name: string, text: string | Buffer, options = utc) => parsePost(name, `posts/${name}`, typeof text === 'string' ? Buffer.from(text) : text, options);
 
 function failure(fn: () => unknown): PostError {
@@ -41,8 +41,37 @@ describe('parsing a Jekyll post', () => {
 
   it('reads dates without an offset in the site time zone, and falls back to the file name date', () => {
     const berlin = { timezone: 'Europe/Berlin' };
-    expect(parse('2017-12-15-a.md', '---\ndate: 2017-12-15 20:26:00\n---\nx', berlin).date.toISOString()).toBe('2017-12-15T19:26:00.000Z');
+    expect(parse('2017-12-15-a.md', '---\ndate: "2017-12-15 20:26:00"\n---\nx', berlin).date.toISOString()).toBe('2017-12-15T19:26:00.000Z');
+    expect(parse('2017-12-15-a.md', '---\ndate: 2017-12-15 20:26\n---\nx', berlin).date.toISOString()).toBe('2017-12-15T19:26:00.000Z');
     expect(parse('2017-12-15-a.md', '---\ntitle: no date\n---\nx', berlin).date.toISOString()).toBe('2017-12-14T23:00:00.000Z');
+  });
+
+  it('reads an unquoted YAML timestamp with seconds and no offset as UTC, as Jekyll (Psych) does', () => {
+    const berlin = { timezone: 'Europe/Berlin' };
+    expect(parse('2017-12-15-a.md', '---\ndate: 2017-12-15 20:26:00\n---\nx', berlin).date.toISOString()).toBe('2017-12-15T20:26:00.000Z');
+    expect(parse('2017-12-15-a.md', '---\ndate: 2017-12-15 20:26:00.5 -05:00\n---\nx', berlin).date.toISOString()).toBe('2017-12-16T01:26:00.500Z');
+  });
+
+  it('reads the date forms Ruby reads, and still skips a post whose date is not one, naming the file', () => {
+    expect(parse('2021-07-27-a.md', '---\ndate: July 27, 2021\n---\nx').date.toISOString()).toBe('2021-07-27T00:00:00.000Z');
+    expect(parse('2016-07-19-a.md', '---\ndate: 2016-07-19 (optional)\n---\nx').date.toISOString()).toBe('2016-07-19T00:00:00.000Z');
+    expect(failure(() => parse('2020-01-01-a.md', '---\ndate: soon\n---\nx')).message).toBe('posts/2020-01-01-a.md: "date" is not a valid date: "soon"');
+  });
+
+  it('keeps the last value of a key given twice, as Jekyll does', () => {
+    const post = parse('2020-01-01-a.md', '---\ntitle: First\ntitle: Second\ntags: [a]\ntags: [b, c]\n---\nx');
+    expect(post.title).toBe('Second');
+    expect(post.tags).toEqual(['b', 'c']);
+  });
+
+  it('reads file names with a one-digit month or day, and with spaces, as Jekyll names their URLs', () => {
+    const teams = parse('2019-12-3-teams.md', 'x');
+    expect(teams.date.toISOString()).toBe('2019-12-03T00:00:00.000Z');
+    expect(teams.slug).toBe('teams');
+    expect(teams.stem).toBe('2019-12-3-teams');
+    const spaced = parse('2020-01-10-my post name.md', 'x');
+    expect(spaced.slug).toBe('my-post-name');
+    expect(spaced.title).toBe('My post name');
   });
 
   it('takes tags and categories as a list or a space-separated string, singular keys too', () => {
@@ -66,10 +95,25 @@ describe('parsing a Jekyll post', () => {
     expect(post.frontMatter.comments).toBe(true);
   });
 
-  it('chooses the excerpt: front matter, else before <!--more-->, else the first paragraph of prose', () => {
+  it('makes the excerpt as Jekyll does: front matter excerpt, else the body up to the excerpt separator', () => {
     expect(parse('2020-01-01-a.md', '---\nexcerpt: Given.\n---\nFirst.\n').excerptMarkdown).toBe('Given.');
-    expect(parse('2020-01-01-a.md', '---\n---\nOne.\n\nTwo.\n<!--more-->\nThree.').excerptMarkdown).toBe('One.\n\nTwo.');
-    expect(parse('2020-01-01-a.md', '---\n---\n# Heading\n\n```js\ncode\n```\n\nProse here.\n').excerptMarkdown).toBe('Prose here.');
+    expect(parse('2020-01-01-a.md', '---\n---\n# Heading\n\n```js\ncode\n```\n\nProse here.\n').excerptMarkdown).toBe('# Heading');
+    // <!--more--> is a separator only where the site or the post names it.
+    expect(parse('2020-01-01-a.md', '---\n---\nOne.\n\nTwo.\n<!--more-->\nThree.').excerptMarkdown).toBe('One.');
+    expect(parse('2020-01-01-a.md', '---\nexcerpt_separator: <!--more-->\n---\nOne.\n\nTwo.\n<!--more-->\nThree.').excerptMarkdown).toBe('One.\n\nTwo.\n');
+    expect(parse('2020-01-01-a.md', 'One.\n\nTwo.\n<!--more-->\nThree.', { timezone: 'UTC', excerptSeparator: '<!--more-->' }).excerptMarkdown).toBe('One.\n\nTwo.\n');
+    expect(parse('2020-01-01-a.md', 'One.\n\nTwo.', { timezone: 'UTC', excerptSeparator: '' }).excerptMarkdown).toBe('');
+  });
+
+  it('keeps a front matter description as the description, not the excerpt', () => {
+    const post = parse('2020-01-05-a.md', '---\ndescription: Meta words.\n---\nBody first.\n\nTwo.\n');
+    expect(post.description).toBe('Meta words.');
+    expect(post.excerptMarkdown).toBe('Body first.');
+  });
+
+  it('titles a post without a title from its file name, as Jekyll\'s titleize_slug does', () => {
+    expect(parse('2020-01-09-edge-case-no-yaml-title.md', 'Just text.\n').title).toBe('Edge Case No Yaml Title');
+    expect(parse('2020-01-11-KubeCon-was-nice.md', 'x').title).toBe('Kubecon Was Nice');
   });
 
   it('accepts a byte order mark and CRLF line ends', () => {
@@ -82,7 +126,7 @@ describe('parsing a Jekyll post', () => {
   it('reads published: false as hidden, and accepts a .markdown post without front matter', () => {
     expect(parse('2020-01-01-a.md', '---\npublished: false\n---\nx').published).toBe(false);
     const bare = parse('2020-01-01-hello-world.markdown', 'Just text.');
-    expect(bare.title).toBe('Hello world');
+    expect(bare.title).toBe('Hello World');
     expect(bare.slug).toBe('hello-world');
   });
 

@@ -44,6 +44,7 @@ describe('settings', () => {
       allowedHosts: ['localhost:8080', '127.0.0.1:8080', '[::1]:8080'],
       postMaxBytes: 1048576,
       frontMatterMaxBytes: 65536,
+      excerptSeparator: '\n\n',
       markdownMaxNesting: 32,
       liquidRenderLimitMs: 500,
       renderThreads: 1,
@@ -95,7 +96,7 @@ describe('settings', () => {
     const file = path.join(dir, '_config.yml');
     await writeFile(
       file,
-      'title: Jekyll Site\ndescription: From Jekyll\nurl: "https://jekyll.example.com"\nbaseurl: "/weblog"\nauthor:\n  name: Jo\ntimezone: Europe/Berlin\npaginate: 5\nplugins: [jekyll-feed]\n',
+      'title: Jekyll Site\ndescription: From Jekyll\nurl: "https://jekyll.example.com"\nbaseurl: "/weblog"\nauthor:\n  name: Jo\ntimezone: Europe/Berlin\npaginate: 5\nplugins: [jekyll-feed]\nexcerpt_separator: <!--more-->\n',
     );
     expect(loadConfig({ SITE_CONFIG: file })).toMatchObject({
       siteTitle: 'Jekyll Site',
@@ -105,6 +106,7 @@ describe('settings', () => {
       siteAuthor: 'Jo',
       timezone: 'Europe/Berlin',
       postsPerPage: 5,
+      excerptSeparator: '<!--more-->',
     });
     expect(loadConfig({ SITE_CONFIG: file, SITE_TITLE: 'Env wins', POSTS_PER_PAGE: '7', BASE_PATH: '' })).toMatchObject({
       siteTitle: 'Env wins',

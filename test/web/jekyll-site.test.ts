@@ -1,0 +1,105 @@
+// A Jekyll site served from SITE_DIR, over real HTTP: posts at the URLs the site's permalink gives them,
+// nested _posts folders, pages, redirect_from, drafts, and a _config.yml that breaks.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { rawGet, startTestBlog, type TestBlog } from '../support/blog.js';
+import { within } from '../support/wait.js';
+
+async function writeSite(root: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text);
+  }
+}
+
+const site: Record<string, string> = {
+  '_config.yml': 'title: Site Of Jekyll\npermalink: /blog/:year/:title/\nheader_pages: [about.md]\nrepository: example/site\nexclude: [notes.md]\n',
+  '_posts/2020-01-02-hello.md': '---\ntitle: Hello one\n---\nFirst hello, from {{ site.repository }}.\n',
+  '_posts/2021-03-04-hello.md': '---\ntitle: Hello two\nredirect_from: /old/hello-two/\n---\nSecond hello.\n',
+  'ja/news/_posts/2019-05-06-kyoto.md': '---\ntitle: Kyoto\npermalink: /:categories/:title.html\n---\nNews from Kyoto.\n',
+  '_drafts/unfinished.md': '---\ntitle: Unfinished\n---\nNot yet.\n',
+  'about.md': '---\ntitle: About us\nredirect_from: [/who/]\n---\nWe write *about* things.\n',
+  'projects/index.html': '---\ntitle: Projects\n---\n<p class="projects">Our projects at {{ page.url }}</p>\n',
+  'notes.md': '---\ntitle: Notes\n---\nExcluded.\n',
+  'plain.md': 'No front matter: copied as it is, not a page.\n',
+};
+
+let root: string;
+let blog: TestBlog;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'kubeblog-site-'));
+  await writeSite(root, site);
+  blog = await startTestBlog({ SITE_DIR: root });
+});
+afterAll(async () => {
+  await blog?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+const get = (urlPath: string) => rawGet(`${blog.url}${urlPath}`);
+
+describe('a Jekyll site', () => {
+  it('serves each post at the URL its permalink gives, both posts of one slug at their own', async () => {
+    const one = await get('/blog/2020/hello/');
+    expect(one.status).toBe(200);
+    expect(one.body.toString()).toContain('First hello, from example/site.');
+    const two = await get('/blog/2021/hello/');
+    expect(two.status).toBe(200);
+    expect(two.body.toString()).toContain('Second hello.');
+    const kyoto = await get('/ja/news/kyoto.html');
+    expect(kyoto.status).toBe(200);
+    expect(kyoto.body.toString()).toContain('News from Kyoto.');
+  });
+
+  it('redirects other spellings, /posts/SLUG and redirect_from to the canonical URL', async () => {
+    expect(await get('/blog/2020/hello')).toMatchObject({ status: 301, headers: { location: '/blog/2020/hello/' } });
+    expect(await get('/posts/hello')).toMatchObject({ status: 301, headers: { location: '/blog/2021/hello/' } });
+    expect(await get('/old/hello-two/')).toMatchObject({ status: 301, headers: { location: '/blog/2021/hello/' } });
+    expect(await get('/who/')).toMatchObject({ status: 301, headers: { location: '/about/' } });
+  });
+
+  it('serves pages in the theme, Markdown rendered and HTML kept, with header_pages in the navigation', async () => {
+    const about = await get('/about/');
+    expect(about.status).toBe(200);
+    expect(about.body.toString()).toContain('<h1>About us</h1>');
+    expect(about.body.toString()).toContain('We write <em>about</em> things.');
+    expect(about.body.toString()).toMatch(/<nav aria-label="Site">[\s\S]*<a href="\/about\/">About us<\/a>/);
+    const projects = await get('/projects/');
+    expect(projects.status).toBe(200);
+    expect(projects.body.toString()).toContain('<p class="projects">Our projects at /projects/</p>');
+  });
+
+  it('leaves out excluded files, drafts unless shown, and files without front matter as pages', async () => {
+    expect((await get('/notes.html')).status).toBe(404);
+    expect((await get('/blog/' + new Date().getUTCFullYear() + '/unfinished/')).status).toBe(404);
+    expect((await get('/plain.html')).status).toBe(404);
+    const titles = ((JSON.parse((await get('/api/posts')).body.toString()) as { posts: Array<{ title: string; url: string }> }).posts).map((p) => `${p.title} ${p.url}`);
+    expect(titles).toEqual(['Hello two /blog/2021/hello/', 'Hello one /blog/2020/hello/', 'Kyoto /ja/news/kyoto.html']);
+  });
+
+  it('keeps the last good site when _config.yml breaks, and follows it when it is fixed', async () => {
+    await writeFile(path.join(root, '_config.yml'), 'title: [unclosed\n');
+    await within(5000, async () => blog.logs.messages().some((m) => m.startsWith('site reload failed, keeping the last good site:') && m.includes('_config.yml is not valid YAML')));
+    expect((await get('/blog/2020/hello/')).status).toBe(200);
+    await writeFile(path.join(root, '_config.yml'), 'permalink: pretty\n');
+    await within(5000, async () => (await get('/2020/01/02/hello/')).status === 200);
+  });
+});
+
+describe('a Jekyll site that cannot start', () => {
+  it('stops start-up naming _config.yml and the reason', async () => {
+    const broken = await mkdtemp(path.join(tmpdir(), 'kubeblog-site-'));
+    try {
+      await writeSite(broken, { '_config.yml': 'permalink: /:year/:nonsense/\n', '_posts/2020-01-02-a.md': '---\ntitle: A\n---\nA.\n' });
+      await expect(startTestBlog({ SITE_DIR: broken })).rejects.toThrow(
+        `SITE_DIR: "${broken}" could not be loaded: ${broken}/_config.yml permalink "/:year/:nonsense/" has the placeholder :nonsense, which Jekyll 4.3 does not know`,
+      );
+      await writeFile(path.join(broken, '_config.yml'), 'title: [unclosed\n');
+      await expect(startTestBlog({ SITE_DIR: broken })).rejects.toThrow(/^SITE_CONFIG: cannot read Jekyll config/);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
+});
