@@ -82,7 +82,12 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const renderer = new PostRenderer({
     runOnThread: (job) => pool.run<FragmentResult>(job),
     inline: createRenderEngines(limits),
-    onLiquidError: (post, reason) => logger.warn({ file: post.origin, reason }, `Liquid in ${post.origin} could not run; its tags are left out`),
+    onLiquidProblems: (post, problems) => {
+      for (const problem of problems) {
+        const where = `${problem.file ?? post.origin}${problem.line === undefined ? '' : `:${problem.line}`}`;
+        logger.warn({ file: post.origin, include: problem.file, line: problem.line, reason: problem.message }, `Liquid in ${where}: ${problem.message}`);
+      }
+    },
     onFailure: (post, part, reason, timedOut) => {
       metrics.renderFailures.inc({ part, reason: timedOut ? 'timeout' : 'error' });
       logger.error({ file: post.origin, part, reason }, `the ${part} of ${post.origin} could not be rendered and is left out until the post changes: ${reason}`);

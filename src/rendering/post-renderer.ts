@@ -1,6 +1,8 @@
 import type { Catalog } from '../content/catalog.js';
 import type { Post } from '../content/post.js';
 import { type FragmentJob, type FragmentResult, type RenderEngines, hasLiquid, referencedStems, renderFragment } from './fragment.js';
+import { relativeIncludeNames } from './liquid-files.js';
+import type { IncludeFiles, LiquidProblem } from './liquid.js';
 import type { SiteContext } from './pages.js';
 import { RenderTimeoutError } from './render-pool.js';
 import { href, paths } from './urls.js';
@@ -24,8 +26,13 @@ export interface PostRendererDeps {
   runOnThread(job: FragmentJob): Promise<FragmentResult>;
   /** The engines for small plain fragments, on the event loop. */
   inline: RenderEngines;
-  /** Liquid in a post could not run; the post is shown without those tags. */
-  onLiquidError(post: Post, message: string): void;
+  /** Liquid tags in a post could not run; the post is shown without them. */
+  onLiquidProblems(post: Post, problems: readonly LiquidProblem[]): void;
+  /**
+   * The files a post's `{% include_relative %}` tags name, read from its folder (readRelativeIncludes).
+   * Without it, such includes are missing.
+   */
+  relativeFiles?(post: Post, names: readonly string[]): Promise<IncludeFiles>;
   /** A part of a post could not be rendered at all; it is left out until the post changes. */
   onFailure(post: Post, part: PostPart, reason: string, timedOut: boolean): void;
 }
@@ -68,13 +75,15 @@ export class PostRenderer {
     const job = jobFor(post, text, catalog, site);
     let result: FragmentResult;
     try {
+      const names = job.liquid && this.deps.relativeFiles ? relativeIncludeNames(text) : [];
+      if (job.liquid && this.deps.relativeFiles && names.length > 0) job.liquid.relativeFiles = await this.deps.relativeFiles(post, names);
       result = job.liquid === undefined && text.length <= INLINE_MAX_CHARS ? renderFragment(job, this.deps.inline) : await this.deps.runOnThread(job);
     } catch (error) {
       this.failed[part].add(post);
       this.deps.onFailure(post, part, (error as Error).message, error instanceof RenderTimeoutError);
       return undefined;
     }
-    if (result.liquidError !== undefined) this.deps.onLiquidError(post, result.liquidError);
+    if (result.liquidProblems !== undefined) this.deps.onLiquidProblems(post, result.liquidProblems);
     return result.html;
   }
 }
