@@ -5,7 +5,7 @@ import type { IncludeFiles, LiquidProblem, LiquidRenderer, SiteVariables } from 
  * (RenderPool.share), not with every job, as `site.data` and `_includes` can be large.
  */
 export interface SharedSite {
-  /** Every key of `_config.yml`, and `data` (`site.data`). The job's own site variables win over these. */
+  /** Every key of `_config.yml`, and `data` (`site.data`); see siteVariables for how they meet the job's. */
   site: Readonly<Record<string, unknown>>;
   /** The site's `_includes` (readIncludes). */
   includes: IncludeFiles;
@@ -71,6 +71,15 @@ export function referencedStems(text: string): string[] {
 }
 
 /**
+ * `site` for one render: the keys of `_config.yml` and `data`, with the job's `url` and `baseurl` (they
+ * follow the request's host and base path), and the job's title, description and author where
+ * `_config.yml` has none (its `author` may be a map, as Jekyll themes expect).
+ */
+export function siteVariables(shared: SharedSite, job: SiteVariables): SiteVariables {
+  return { ...job, ...shared.site, url: job.url, baseurl: job.baseurl };
+}
+
+/**
  * Liquid first, then Markdown, as Jekyll does, with the site's shared part. Throws when the Markdown
  * cannot be rendered.
  */
@@ -80,7 +89,7 @@ export function renderFragment(job: FragmentJob, engines: RenderEngines, shared:
   if (job.liquid) {
     const { site, page, postUrls, relativeFiles, firstLine } = job.liquid;
     const result = engines.liquid.render(text, {
-      site: { ...shared.site, ...site },
+      site: siteVariables(shared, site),
       page,
       postUrl: (stem) => postUrls[stem],
       includes: shared.includes,

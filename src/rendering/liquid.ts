@@ -126,7 +126,17 @@ function removeDelimited(text: string, open: string, close: string): string {
 interface RenderState {
   scope: LiquidScope;
   problems: LiquidProblem[];
+  /** Problems past MAX_PROBLEMS, counted only. */
+  unlisted: number;
+  /** Includes being rendered, one inside the other. */
+  includeDepth: number;
 }
+
+/** Problems listed per render: a post of thousands of plugin tags must not write thousands of log lines. */
+const MAX_PROBLEMS = 20;
+
+/** Includes one inside the other, as deep as Liquid's own "Nesting too deep" allows. */
+const MAX_INCLUDE_DEPTH = 100;
 
 /**
  * Jekyll's rule for included file names (Jekyll::Tags::IncludeTag#validate_file_name): these characters
@@ -178,7 +188,12 @@ export function createLiquid(limits: LiquidLimits): LiquidRenderer {
     return current;
   };
   const report = (message: string, token: { getPosition(): number[]; file?: string | undefined }) => {
-    const { scope, problems } = state();
+    const render = state();
+    const { scope, problems } = render;
+    if (problems.length >= MAX_PROBLEMS) {
+      render.unlisted += 1;
+      return;
+    }
     const [line] = token.getPosition();
     const file = token.file;
     problems.push({ message, ...(line !== undefined && { line: file === undefined ? line + (scope.firstLine ?? 1) - 1 : line }), ...(file !== undefined && { file }) });
@@ -215,13 +230,17 @@ export function createLiquid(limits: LiquidLimits): LiquidRenderer {
               ? yield liquid.renderer.renderTemplates(self.file as Template[], ctx)
               : yield evalToken(self.file as Parameters<typeof evalToken>[0], ctx),
         ).trim();
-        const { files, name: folderName } = folder(state().scope);
+        const render = state();
+        const { files, name: folderName } = folder(render.scope);
         const templates = includeTemplates(files, name, folderName);
+        if (render.includeDepth >= MAX_INCLUDE_DEPTH) throw new Error(`"${name}" cannot be included: includes nest more than ${MAX_INCLUDE_DEPTH} deep`);
         const parameters = yield self.hash.render(ctx);
         ctx.push({ include: parameters });
+        render.includeDepth += 1;
         try {
           yield liquid.renderer.renderTemplates(templates, ctx, emitter);
         } finally {
+          render.includeDepth -= 1;
           ctx.pop();
         }
       }
@@ -309,7 +328,7 @@ export function createLiquid(limits: LiquidLimits): LiquidRenderer {
   return {
     render(text, scope) {
       if (!hasLiquidMarkers(text)) return { text, problems: [] };
-      const render: RenderState = { scope, problems: [] };
+      const render: RenderState = { scope, problems: [], unlisted: 0, includeDepth: 0 };
       current = render;
       try {
         const rendered = liquid.parseAndRenderSync(text, { site: scope.site, page: scope.page, [HOOK]: scope }) as string;
@@ -319,6 +338,7 @@ export function createLiquid(limits: LiquidLimits): LiquidRenderer {
         if (rendered.length > outputLimit) {
           throw new Error(`the output of ${rendered.length} characters is over the limit of ${outputLimit}`);
         }
+        if (render.unlisted > 0) render.problems.push({ message: `${render.unlisted} more tags could not run and were left out` });
         return { text: rendered, problems: render.problems };
       } catch (error) {
         const token = LiquidError.is(error) ? (error as unknown as { token?: { getPosition(): number[] } }).token : undefined;
