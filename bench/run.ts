@@ -5,11 +5,13 @@
  *
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
- * 1000,10000,100000).
+ * 1000,10000,100000), BENCH_ONLY (the parts to run, comma-separated: `pages` for the page comparisons,
+ * request logs and plain Node, `static` for static files, `scale` for the corpora; default all three).
  *
  * The servers under test run on the Node that runs this file: `npm run bench` uses the container image's
  * (scripts/node.sh --image), whatever Node this machine has; KUBEBLOG_NODE=/path/to/node another one.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
@@ -18,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
 import { load as parseYaml } from 'js-yaml';
 import type { RecordedResponse, Recording } from './plain-node.js';
-import { type CgroupPressure, ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, wrk, wrkAtRate } from './tools.js';
+import { type CgroupPressure, ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, startStaticServer, wrk, wrkAtRate } from './tools.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -29,6 +31,7 @@ const SETTLE_SECONDS = 60;
 const STARTS = 3;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
+const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale').split(',').map((part) => part.trim()));
 const SEED_POSTS = path.join(ROOT, 'posts');
 
 const PAGES = [
@@ -364,13 +367,54 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
   }
 }
 
+const STATIC_FILES = [
+  { name: '30 KB image', path: '/assets/photo-30k.png', bytes: 30 * 1024 },
+  { name: '2 MB image', path: '/assets/photo-2m.png', bytes: 2 * 1024 * 1024 },
+];
+
+interface StaticComparison {
+  file: string;
+  kubeblog: WrkResult;
+  nginx: WrkResult;
+  ratio: number;
+  rounds: number[];
+}
+
+/**
+ * The same image files in one folder, served by kubeblog's static file handler behind its middleware
+ * (bench/static-server.ts) and by nginx with sendfile, neither logging, in alternating rounds.
+ */
+async function staticFiles(): Promise<StaticComparison[]> {
+  const root = path.join(WORK, 'static-root');
+  await rm(root, { recursive: true, force: true });
+  await mkdir(path.join(root, 'assets'), { recursive: true });
+  for (const file of STATIC_FILES) await writeFile(path.join(root, file.path), randomBytes(file.bytes));
+  const blog = await startStaticServer(root, STATIC_FILES[0]?.path ?? '/');
+  try {
+    const nginx = await startNginx(root, path.join(WORK, 'nginx-static'), { accessLog: false });
+    try {
+      for (const file of STATIC_FILES) await wrk(`${blog.url}${file.path}`, { seconds: 2 });
+      const comparisons: StaticComparison[] = [];
+      for (const file of STATIC_FILES) {
+        const turns = await alternate(roundLoad(blog, file.path, {}), roundLoad(nginx, file.path, {}));
+        comparisons.push({ file: file.name, kubeblog: turns.a, nginx: turns.b, ratio: turns.ratio, rounds: turns.rounds });
+        log(`${file.name} (static file): kubeblog ${turns.a.rps} req/s, nginx ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
+      }
+      return comparisons;
+    } finally {
+      await nginx.stop();
+    }
+  } finally {
+    await blog.stop();
+  }
+}
+
 function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-async function main(): Promise<void> {
-  await mkdir(WORK, { recursive: true });
-  const startedAt = new Date().toISOString();
+/** The page comparisons: kubeblog against nginx with and without request logs, and against plain Node. */
+async function pageSections(): Promise<{ sections: string[]; results: object }> {
   const { comparisons, halfRate } = await withBoth(true, async (blog, nginx) => {
     const measured = await compare(blog, nginx, PAGES, 'request logs on');
     return { comparisons: measured, halfRate: await atHalfPeak(blog, measured[0]?.kubeblog.rps ?? 0) };
@@ -383,12 +427,7 @@ async function main(): Promise<void> {
     ...comparisons.filter((c) => c.page === PAGES[0]?.name).map((c) => ({ requestLogs: 'on', ...c })),
     ...unlogged.map((c) => ({ requestLogs: 'off', ...c })),
   ];
-  const scales: ScaleRow[] = [];
-  for (const run of await scaleRuns(SCALES)) scales.push(await scale(run.posts, run.limit));
-
-  const report = [
-    `kubeblog benchmark, ${startedAt}, Node ${process.version}, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s, server on core 0, wrk on core 1`,
-    '',
+  const sections = [
     'Both servers log each request, as each does by default (kubeblog at `info`, nginx its access log); kubeblog with metrics, ETags and security headers.',
     '',
     table(
@@ -412,6 +451,28 @@ async function main(): Promise<void> {
       plainNode.map((c) => ['no request logs', c.encoding, c.kubeblog.rps, c.plainNode.rps, c.nginx.rps, c.ratio, c.plainToNginx]),
     ),
     '',
+  ];
+  return { sections, results: { comparisons, halfRate, logging, plainNode } };
+}
+
+async function staticSections(): Promise<{ sections: string[]; results: object }> {
+  const staticComparisons = await staticFiles();
+  const sections = [
+    "Static files of a site, the same file from the same folder: kubeblog's static file handler (send) behind its middleware against nginx with sendfile, neither logging.",
+    '',
+    table(
+      ['file', 'kubeblog req/s', 'nginx req/s', 'kubeblog / nginx', 'kubeblog p50 / p99 ms', 'nginx p50 / p99 ms'],
+      staticComparisons.map((c) => [c.file, c.kubeblog.rps, c.nginx.rps, c.ratio, `${c.kubeblog.p50ms} / ${c.kubeblog.p99ms}`, `${c.nginx.p50ms} / ${c.nginx.p99ms}`]),
+    ),
+    '',
+  ];
+  return { sections, results: { staticFiles: staticComparisons } };
+}
+
+async function scaleSections(): Promise<{ sections: string[]; results: object }> {
+  const scales: ScaleRow[] = [];
+  for (const run of await scaleRuns(SCALES)) scales.push(await scale(run.posts, run.limit));
+  const sections = [
     table(
       ['posts', 'memory limit', 'ready ms', 'RSS after start MB', 'full pass s', 'RSS after full pass MB', `RSS ${SETTLE_SECONDS} s later MB`, 'brotli pass s', 'RSS at the end MB', 'cgroup peak MB, limit reached'],
       scales.map((s) => [
@@ -438,10 +499,34 @@ async function main(): Promise<void> {
         ...(['identity', 'gzip', 'br'] as const).map((e) => `${s.random[e]} / ${s.single[e]}: ${s.randomToOne[e]}`),
       ]),
     ),
+    '',
+  ];
+  return { sections, results: { scales } };
+}
+
+async function main(): Promise<void> {
+  await mkdir(WORK, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const parts = [
+    { name: 'pages', run: pageSections },
+    { name: 'static', run: staticSections },
+    { name: 'scale', run: scaleSections },
+  ].filter((part) => PARTS.has(part.name));
+  const sections: string[] = [];
+  let results = {};
+  for (const part of parts) {
+    const measured = await part.run();
+    sections.push(...measured.sections);
+    results = { ...results, ...measured.results };
+  }
+  const report = [
+    `kubeblog benchmark, ${startedAt}, Node ${process.version}, ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s, server on core 0, wrk on core 1, parts: ${parts.map((p) => p.name).join(', ')}`,
+    '',
+    ...sections,
   ].join('\n');
-  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, node: process.version, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, comparisons, halfRate, logging, plainNode, scales }, null, 2));
-  await writeFile(path.join(WORK, 'latest.md'), report + '\n');
-  process.stdout.write(report + '\n');
+  await writeFile(path.join(WORK, 'latest.json'), JSON.stringify({ startedAt, node: process.version, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, pacedSeconds: SECONDS, ...results }, null, 2));
+  await writeFile(path.join(WORK, 'latest.md'), report);
+  process.stdout.write(report);
 }
 
 await main();

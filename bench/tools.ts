@@ -168,7 +168,7 @@ http {
   fastcgi_temp_path ${workDir}/fastcgi;
   uwsgi_temp_path ${workDir}/uwsgi;
   scgi_temp_path ${workDir}/scgi;
-  types { text/html html; application/atom+xml xml; }
+  types { text/html html; application/atom+xml xml; image/png png; }
   default_type text/html;
   gzip_static on;
   gzip_vary on;
@@ -186,6 +186,16 @@ http {
     // No index is fine: any answer means nginx is up.
     await fetch(`${url}/`);
   });
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
+/** bench/static-server.js on the server core, serving the static files of the site folder `root`. */
+export async function startStaticServer(root: string, probePath: string): Promise<Server> {
+  const port = await freePort();
+  const script = path.join(ROOT, 'dist/bench/static-server.js');
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, script, root, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}${probePath}`, 10_000);
   return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 

@@ -1,9 +1,11 @@
 import type { RequestListener } from 'node:http';
+import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { DirectorySource, type SiteLayout } from './content/directory-source.js';
 import { pageUrl, postUrl } from './content/permalink.js';
 import type { PostUrlInput } from './content/post.js';
+import type { SiteContent } from './content/site-content.js';
 import { ContentStore } from './content/store.js';
 import { type BuildInfo, readBuildInfo } from './ops/build-info.js';
 import type { Config } from './ops/config.js';
@@ -11,7 +13,8 @@ import { Health } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
 import { loadThemeAssets } from './rendering/assets.js';
 import { type RenderSettings, createRenderEngines } from './rendering/engines.js';
-import type { FragmentResult } from './rendering/fragment.js';
+import { type FragmentResult, NO_SHARED_SITE } from './rendering/fragment.js';
+import { readRelativeIncludes } from './rendering/liquid-files.js';
 import { Theme } from './rendering/pages.js';
 import { PostRenderer } from './rendering/post-renderer.js';
 import { RenderPool } from './rendering/render-pool.js';
@@ -87,7 +90,18 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   const renderer = new PostRenderer({
     runOnThread: (job) => pool.run<FragmentResult>(job),
     inline: createRenderEngines(limits),
-    onLiquidError: (post, reason) => logger.warn({ file: post.origin, reason }, `Liquid in ${post.origin} could not run; its tags are left out`),
+    onLiquidProblems: (post, problems) => {
+      for (const problem of problems) {
+        const where = `${problem.file ?? post.origin}${problem.line === undefined ? '' : `:${problem.line}`}`;
+        logger.warn({ file: post.origin, include: problem.file, line: problem.line, reason: problem.message }, `Liquid in ${where}: ${problem.message}`);
+      }
+    },
+    relativeFiles: async (item, names) => {
+      const siteDir = config.siteDir;
+      // Only a file of the site has neighbours: a post from a ConfigMap has none.
+      if (siteDir === undefined || !item.origin.startsWith(`${siteDir}${path.sep}`)) return {};
+      return readRelativeIncludes(siteDir, path.dirname(item.origin), names);
+    },
     onFailure: (post, part, reason, timedOut) => {
       metrics.renderFailures.inc({ part, reason: timedOut ? 'timeout' : 'error' });
       logger.error({ file: post.origin, part, reason }, `the ${part} of ${post.origin} could not be rendered and is left out until the post changes: ${reason}`);
@@ -103,7 +117,15 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     metrics.conflicts.inc();
     logger.warn(event, `two posts claim the URL "${event.url}": serving ${event.winner}, dropping ${event.loser}`);
   });
-  store.on('change', () => cache.clear());
+  // The site's config, data and includes reach each render thread once per change, not with every job.
+  let shared: SiteContent | undefined;
+  store.on('change', (catalog) => {
+    cache.clear();
+    const site = catalog.site;
+    if (site?.config === shared?.config && site?.data === shared?.data && site?.includes === shared?.includes) return;
+    shared = site;
+    pool.share(site ? { site: { ...site.config, data: site.data }, includes: site.includes } : NO_SHARED_SITE);
+  });
 
   const sources: ContentSource[] = [];
   if (config.contentSources.includes('directory')) {

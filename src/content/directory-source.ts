@@ -8,7 +8,10 @@ import { type Page, parsePage, startsWithFrontMatter } from './page.js';
 import { type Post, PostError, type PostUrlInput, isPostCandidate } from './post.js';
 import { currentKey, locatePostFile, readPostFile } from './post-file.js';
 import type { SiteContent } from './site-content.js';
-import { type SiteRules, frontMatterDefaults, isExcluded, parseSiteConfig, siteRules } from './site-config.js';
+import { type SiteRules, frontMatterDefaults, parseSiteConfig, siteRules } from './site-config.js';
+import { loadSiteData } from './site-data.js';
+import { isStaticCandidate } from './static-candidates.js';
+import { readIncludes } from '../rendering/liquid-files.js';
 import { type SiteFile, type SitePostFile, walkSite } from './site-tree.js';
 import type { ContentStore } from './store.js';
 
@@ -261,7 +264,15 @@ export class DirectorySource {
           else if (page) pages.push(page);
         }
         for (const rel of staticFiles) keys.push(rel);
-        content = { root: real, pages, staticFiles, config: rules.config, data: {} };
+        const [data, includes] = await Promise.all([loadSiteData(path.join(real, '_data'), real), readIncludes(path.join(real, '_includes'))]);
+        const leftOut = [...data.problems.map((p) => ({ ...p, file: `_data/${p.file}` })), ...includes.problems.map((p) => ({ ...p, file: `_includes/${p.file}` }))];
+        for (const problem of leftOut) {
+          const file = path.join(dir, problem.file);
+          logger.warn({ file, reason: problem.reason }, `site file left out: ${file}: ${problem.reason}`);
+        }
+        // Data and includes change what posts render to: their texts join the fingerprint.
+        keys.push(JSON.stringify(data.data), JSON.stringify(includes.files));
+        content = { root: real, pages, staticFiles, config: rules.config, data: data.data, includes: includes.files };
       }
       for (const name of this.parsed.keys()) if (!seen.has(name)) this.parsed.delete(name);
       for (const name of this.lastGood.keys()) if (!seen.has(name)) this.lastGood.delete(name);
@@ -514,7 +525,7 @@ function listFolder(realDir: string): PostFileEntry[] {
 
 /** The files of a Jekyll site: posts from every `_posts` folder, page candidates and static files. */
 function listSite(realRoot: string, rules: SiteRules, site: SiteLayout): { posts: PostFileEntry[]; pageFiles: SiteFile[]; staticFiles: SiteFile[] } {
-  const tree = walkSite(realRoot, { isExcluded: (rel) => isExcluded(rules, rel), drafts: site.drafts, maxFiles: site.maxFiles });
+  const tree = walkSite(realRoot, { isExcluded: (rel) => !isStaticCandidate(rel, rules.entryFilter), drafts: site.drafts, maxFiles: site.maxFiles });
   const posts = tree.posts
     .map((file: SitePostFile) => ({
       key: file.rel,

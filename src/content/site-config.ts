@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { type EntryFilterSettings, entryFilterSettings } from './static-candidates.js';
 
 /** A `defaults` entry of `_config.yml`: front matter given to the files its scope covers. */
 interface FrontMatterDefault {
@@ -13,18 +14,14 @@ export interface SiteRules {
   config: Readonly<Record<string, unknown>>;
   /** `permalink`: a style name or a template; Jekyll's default is `date`. */
   permalink: string;
-  exclude: readonly string[];
-  include: readonly string[];
+  /** `exclude` and `include`, as Jekyll completes them. */
+  entryFilter: EntryFilterSettings;
   defaults: readonly FrontMatterDefault[];
   /** minima's `header_pages`: the pages in the navigation, by relative path. */
   headerPages: readonly string[];
   /** `excerpt_separator`, Jekyll's default is a blank line. */
   excerptSeparator: string;
 }
-
-/** Jekyll 4.3 leaves these out whatever `exclude` says (Configuration::DEFAULT_EXCLUDES). */
-const DEFAULT_EXCLUDES = ['.sass-cache', '.jekyll-cache', 'gemfiles', 'Gemfile', 'Gemfile.lock', 'node_modules', 'vendor/bundle/', 'vendor/cache/', 'vendor/gems/', 'vendor/ruby/'];
-const DEFAULT_INCLUDES = ['.htaccess'];
 
 function stringList(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -72,50 +69,11 @@ export function siteRules(config: Record<string, unknown>): SiteRules {
   return {
     config,
     permalink: typeof config.permalink === 'string' && config.permalink.trim() !== '' ? config.permalink.trim() : 'date',
-    exclude: [...DEFAULT_EXCLUDES, ...stringList(config.exclude)],
-    include: [...DEFAULT_INCLUDES, ...stringList(config.include)],
+    entryFilter: entryFilterSettings(config),
     defaults,
     headerPages: stringList(config.header_pages),
     excerptSeparator: typeof config.excerpt_separator === 'string' ? config.excerpt_separator : '\n\n',
   };
-}
-
-/** Whether `rel` is `pattern` or lies under it; `*` in a pattern matches within one path segment. */
-function matchesEntry(rel: string, pattern: string): boolean {
-  const clean = pattern.replace(/^\/+|\/+$/g, '');
-  if (clean === '') return false;
-  if (!clean.includes('*')) return rel === clean || rel.startsWith(`${clean}/`);
-  const segments = clean.split('/');
-  const parts = rel.split('/');
-  if (parts.length < segments.length) return false;
-  return segments.every((segment, i) => globSegment(segment, parts[i] ?? ''));
-}
-
-/** A `*` glob over one path segment, matched in linear time by splitting on the stars. */
-function globSegment(glob: string, name: string): boolean {
-  const pieces = glob.split('*');
-  const first = pieces[0] ?? '';
-  const last = pieces[pieces.length - 1] ?? '';
-  if (!name.startsWith(first) || name.length < first.length + last.length || !name.endsWith(last)) return false;
-  let at = first.length;
-  for (const piece of pieces.slice(1, -1)) {
-    const found = name.indexOf(piece, at);
-    if (found === -1 || found + piece.length > name.length - last.length) return false;
-    at = found + piece.length;
-  }
-  return true;
-}
-
-/**
- * Whether Jekyll leaves a file or folder out of the site (its EntryFilter): names starting with `.`,
- * `_`, `#` or `~`, or ending with `~`, unless `include` lists them; and whatever `exclude` lists.
- */
-export function isExcluded(rules: Pick<SiteRules, 'exclude' | 'include'>, rel: string): boolean {
-  const name = rel.slice(rel.lastIndexOf('/') + 1);
-  const included = rules.include.some((pattern) => matchesEntry(rel, pattern) || pattern === name);
-  if (rules.exclude.some((pattern) => matchesEntry(rel, pattern))) return !included;
-  if (/^[._#~]/.test(name) || name.endsWith('~')) return !included;
-  return false;
 }
 
 function depth(scopePath: string): number {
@@ -128,7 +86,7 @@ function depth(scopePath: string): number {
  */
 export function frontMatterDefaults(rules: Pick<SiteRules, 'defaults'>, rel: string, type: string): Record<string, unknown> {
   const matching = rules.defaults
-    .filter((entry) => (entry.type === undefined || entry.type === type) && (entry.path === '' || matchesEntry(rel, entry.path)))
+    .filter((entry) => (entry.type === undefined || entry.type === type) && (entry.path === '' || rel === entry.path || rel.startsWith(`${entry.path}/`)))
     .sort((a, b) => depth(a.path) - depth(b.path) || (a.type === undefined ? 0 : 1) - (b.type === undefined ? 0 : 1));
   return Object.assign({}, ...matching.map((entry) => entry.values)) as Record<string, unknown>;
 }

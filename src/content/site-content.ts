@@ -11,4 +11,6 @@ export interface SiteContent {
   readonly config: Readonly<Record<string, unknown>>;
   /** `_data`, which Liquid sees as `site.data`. */
   readonly data: Readonly<Record<string, unknown>>;
+  /** The files of `_includes` by their path in it, for `{% include %}`. */
+  readonly includes: Readonly<Record<string, string>>;
 }

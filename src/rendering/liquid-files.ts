@@ -1,65 +1,118 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FS } from 'liquidjs';
+import type { IncludeFiles } from './liquid.js';
 
-/**
- * The files Liquid's `{% include %}`, `{% render %}` and `{% layout %}` may read. Without an includes
- * directory none: posts come from a repository several people write to, and liquidjs would otherwise
- * read any file the process can (package.json, .git/config). With one, only regular files whose real
- * path lies inside the directory's real path, so `../`, absolute names and symlinks cannot leave it.
- */
-export function includesFileSystem(includesDir?: string): FS {
-  const root = includesDir === undefined ? undefined : realpathSync(includesDir);
-
-  /** The real path of an existing file inside the includes directory; throws for one outside. */
-  const confined = (file: string): string => {
-    if (root === undefined) throw refused(file, 'posts may not include files');
-    const real = realpathSync(file);
-    if (!isInside(root, real)) throw refused(file, `it leaves the includes directory ${root}`);
-    return real;
-  };
-
-  const fileSystem = {
-    resolve(dir: string, file: string, ext: string): string {
-      if (root === undefined) throw refused(file, 'posts may not include files');
-      if (path.isAbsolute(file)) throw refused(file, 'absolute paths are not allowed');
-      const resolved = path.resolve(dir, path.extname(file) ? file : file + ext);
-      if (!isInside(root, resolved)) throw refused(file, `it leaves the includes directory ${root}`);
-      return resolved;
-    },
-    containsSync(_root: string, file: string): boolean {
-      if (!existsSync(file)) return false;
-      confined(file);
-      return true;
-    },
-    existsSync,
-    readFileSync(file: string): string {
-      const real = confined(file);
-      if (!statSync(real).isFile()) throw refused(file, 'it is not a regular file');
-      return readFileSync(real, 'utf8');
-    },
-    // liquidjs asks for these too; posts are rendered synchronously, so they only mirror the above.
-    contains: async (dir: string, file: string) => fileSystem.containsSync(dir, file),
-    exists: async (file: string) => existsSync(file),
-    readFile: async (file: string) => fileSystem.readFileSync(file),
-  };
-  return fileSystem;
+/** A file that could not be made includable; the others still are. */
+export interface IncludeProblem {
+  /** Relative to the folder read. */
+  file: string;
+  reason: string;
 }
 
-/** A regular file (after symlinks); directories, devices and pipes are never included. */
-function existsSync(file: string): boolean {
+/**
+ * The file system liquidjs's own `{% render %}` and `{% layout %}` tags see: none. Jekyll has neither,
+ * and liquidjs would otherwise read any file the process can (package.json, .git/config). Includes come
+ * from IncludeFiles read beforehand.
+ */
+export function refusingFileSystem(): FS {
+  const refuse = (file: string): never => {
+    throw new Error(`"${file}" cannot be read: posts include files through {% include %} only`);
+  };
+  return {
+    resolve: (_dir, file) => refuse(file),
+    existsSync: () => false,
+    exists: async () => false,
+    readFileSync: refuse,
+    readFile: async (file) => refuse(file),
+  };
+}
+
+/**
+ * Every file of a site's `_includes` (Jekyll's includes_dir), by its path inside it, for
+ * `{% include %}`: read once on the main thread and sent to the render threads with the site, so they
+ * read no files. Symlinks are followed while their real path stays inside the folder's real path; others,
+ * and unreadable files, are left out and named. A missing folder has no includes.
+ */
+export async function readIncludes(includesDir: string): Promise<{ files: IncludeFiles; problems: IncludeProblem[] }> {
+  const files: Record<string, string> = {};
+  const problems: IncludeProblem[] = [];
+  let root: string;
   try {
-    return statSync(file).isFile();
+    root = await realpath(includesDir);
   } catch {
-    return false;
+    return { files, problems };
   }
+  const walk = async (dir: string, relative: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).sort();
+    } catch (error) {
+      problems.push({ file: relative, reason: (error as Error).message });
+      return;
+    }
+    for (const name of names) {
+      const relativeFile = relative === '' ? name : `${relative}/${name}`;
+      try {
+        const real = await realpath(path.join(dir, name));
+        if (!isInside(root, real)) {
+          problems.push({ file: relativeFile, reason: `its real path ${real} is outside ${includesDir}` });
+          continue;
+        }
+        if ((await stat(real)).isDirectory()) await walk(real, relativeFile);
+        else files[relativeFile] = await readFile(real, 'utf8');
+      } catch (error) {
+        problems.push({ file: relativeFile, reason: (error as Error).message });
+      }
+    }
+  };
+  await walk(root, '');
+  return { files, problems };
+}
+
+/**
+ * The names a text gives `{% include_relative NAME %}`, literal ones only (a name built with `{{ }}` is
+ * known only while rendering, and reported missing then). One pass without a regular expression.
+ */
+export function relativeIncludeNames(text: string): string[] {
+  const names = new Set<string>();
+  let at = text.indexOf('{%');
+  while (at !== -1) {
+    const close = text.indexOf('%}', at + 2);
+    if (close === -1) break;
+    const words = text.slice(at + 2, close).replace(/^-/, '').replace(/-$/, '').trim().split(/\s+/);
+    if (words[0] === 'include_relative' && words[1] && !words[1].includes('{{')) names.add(words[1]);
+    at = text.indexOf('{%', close + 2);
+  }
+  return [...names];
+}
+
+/**
+ * The files `{% include_relative %}` names in a post, read from the post's folder `fromDir`, for the
+ * job sent to a render thread. Only regular files whose real path stays inside the site folder's real
+ * path; names with `..` never get that far (Jekyll refuses them too). Missing or refused files are left
+ * out: the render reports them where the tag stands.
+ */
+export async function readRelativeIncludes(siteDir: string, fromDir: string, names: readonly string[]): Promise<IncludeFiles> {
+  const files: Record<string, string> = {};
+  const root = await realpath(siteDir).catch(() => undefined);
+  if (root === undefined) return files;
+  await Promise.all(
+    names.map(async (name) => {
+      if (/[./]{2}/.test(name) || path.isAbsolute(name)) return;
+      try {
+        const real = await realpath(path.join(fromDir, name));
+        if (!isInside(root, real) || !(await stat(real)).isFile()) return;
+        files[name] = await readFile(real, 'utf8');
+      } catch {
+        // Missing: reported by the render.
+      }
+    }),
+  );
+  return files;
 }
 
 function isInside(root: string, file: string): boolean {
   const relative = path.relative(root, file);
   return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
-}
-
-function refused(file: string, reason: string): Error {
-  return new Error(`"${file}" cannot be included: ${reason}`);
 }

@@ -1,8 +1,9 @@
 import type { Catalog } from '../content/catalog.js';
 import type { Page } from '../content/page.js';
-import type { LiquidScope } from './liquid.js';
 import type { Post } from '../content/post.js';
 import { type FragmentJob, type FragmentResult, type RenderEngines, hasLiquid, referencedStems, renderFragment } from './fragment.js';
+import { relativeIncludeNames } from './liquid-files.js';
+import type { IncludeFiles, LiquidProblem, SiteVariables } from './liquid.js';
 import type { SiteContext } from './pages.js';
 import { RenderTimeoutError } from './render-pool.js';
 import { href, paths } from './urls.js';
@@ -31,8 +32,13 @@ export interface PostRendererDeps {
   runOnThread(job: FragmentJob): Promise<FragmentResult>;
   /** The engines for small plain fragments, on the event loop. */
   inline: RenderEngines;
-  /** Liquid in a post or page could not run; it is shown without those tags. */
-  onLiquidError(item: RenderedItem, message: string): void;
+  /** Liquid tags in a post or page could not run; it is shown without them. */
+  onLiquidProblems(item: RenderedItem, problems: readonly LiquidProblem[]): void;
+  /**
+   * The files the `{% include_relative %}` tags of a post or page name, read from its folder
+   * (readRelativeIncludes). Without it, such includes are missing.
+   */
+  relativeFiles?(item: RenderedItem, names: readonly string[]): Promise<IncludeFiles>;
   /** A part of a post or page could not be rendered at all; it is left out until it changes. */
   onFailure(item: RenderedItem, part: PostPart, reason: string, timedOut: boolean): void;
 }
@@ -79,20 +85,22 @@ export class PostRenderer {
     if (this.failed[part].has(item)) return undefined;
     let result: FragmentResult;
     try {
+      const names = job.liquid && this.deps.relativeFiles ? relativeIncludeNames(job.text) : [];
+      if (job.liquid && this.deps.relativeFiles && names.length > 0) job.liquid.relativeFiles = await this.deps.relativeFiles(item, names);
       result = job.liquid === undefined && job.text.length <= INLINE_MAX_CHARS ? renderFragment(job, this.deps.inline) : await this.deps.runOnThread(job);
     } catch (error) {
       this.failed[part].add(item);
       this.deps.onFailure(item, part, (error as Error).message, error instanceof RenderTimeoutError);
       return undefined;
     }
-    if (result.liquidError !== undefined) this.deps.onLiquidError(item, result.liquidError);
+    if (result.liquidProblems !== undefined) this.deps.onLiquidProblems(item, result.liquidProblems);
     return result.html;
   }
 }
 
-/** The site as Liquid sees it: every key of a Jekyll site's config, then kubeblog's settings, which win. */
-function liquidSite(catalog: Catalog, site: SiteContext): LiquidScope['site'] {
-  return { ...catalog.site?.config, url: site.origin, baseurl: site.basePath, title: site.title, description: site.description, author: site.author };
+/** The site variables of one request; the keys of `_config.yml` and `site.data` reach the threads once (SharedSite). */
+function liquidSite(site: SiteContext): SiteVariables {
+  return { url: site.origin, baseurl: site.basePath, title: site.title, description: site.description, author: site.author };
 }
 
 /** The URLs of the posts a text names by file stem. */
@@ -112,7 +120,7 @@ export function pageJob(page: Page, catalog: Catalog, site: SiteContext): Fragme
   return {
     ...job,
     liquid: {
-      site: liquidSite(catalog, site),
+      site: liquidSite(site),
       page: { ...page.frontMatter, title: page.title, url: href(site, page.url), path: page.path },
       postUrls: postUrlsIn(page.body, catalog, site),
     },
@@ -125,7 +133,7 @@ export function jobFor(post: Post, text: string, catalog: Catalog, site: SiteCon
   return {
     text,
     liquid: {
-      site: liquidSite(catalog, site),
+      site: liquidSite(site),
       page: {
         ...post.frontMatter,
         title: post.title,

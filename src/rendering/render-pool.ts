@@ -32,11 +32,14 @@ interface Thread {
   ready: boolean;
   job: Job | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** The version of the shared data it was sent; 0 for none. */
+  sharedVersion: number;
 }
 
 /**
  * The protocol: a worker posts `{ ready: true }` once it can take jobs, then answers each message with
- * `{ ok: true, value }` or `{ ok: false, error }`.
+ * `{ ok: true, value }` or `{ ok: false, error }`, except `{ shared }` messages (see share), which it
+ * keeps and does not answer.
  *
  * A few worker threads that run jobs one at a time each, first come first served, so a slow or hostile
  * post can only ever hold one thread, never the event loop. A job that runs past the time limit, throws
@@ -53,6 +56,7 @@ export class RenderPool {
   private readonly started: Promise<void>;
   private markStarted!: () => void;
   private failStart!: (error: Error) => void;
+  private shared: { message: { shared: unknown }; version: number } | undefined;
   /** Threads replaced after a time-out or a crash, for metrics. */
   restarts = 0;
 
@@ -87,6 +91,16 @@ export class RenderPool {
     });
   }
 
+  /**
+   * Data every job may use (a site's `site.data`, `_config.yml` and `_includes`), sent to each thread once
+   * as `{ shared: value }` before the next job it runs, and again to threads started later, rather than
+   * with every job. A job dispatched after this call sees this value. Its time-out includes the time the
+   * thread takes to read the new value, once.
+   */
+  share(value: unknown): void {
+    this.shared = { message: { shared: value }, version: (this.shared?.version ?? 0) + 1 };
+  }
+
   /** Jobs waiting for a thread. */
   get waiting(): number {
     return this.queue.length;
@@ -114,7 +128,7 @@ export class RenderPool {
     });
     // An idle thread must not keep a stopping process alive.
     worker.unref();
-    const thread: Thread = { worker, ready: false, job: undefined, timer: undefined };
+    const thread: Thread = { worker, ready: false, job: undefined, timer: undefined, sharedVersion: 0 };
     worker.on('message', (answer: { ready?: true; ok?: boolean; value?: unknown; error?: string }) => {
       if (answer.ready) {
         thread.ready = true;
@@ -168,6 +182,10 @@ export class RenderPool {
       if (!job) return;
       thread.job = job;
       thread.timer = setTimeout(() => this.replace(thread, new RenderTimeoutError(this.options.timeoutMs)), this.options.timeoutMs);
+      if (this.shared && thread.sharedVersion !== this.shared.version) {
+        thread.worker.postMessage(this.shared.message);
+        thread.sharedVersion = this.shared.version;
+      }
       thread.worker.postMessage(job.message);
     }
   }

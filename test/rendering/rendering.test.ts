@@ -25,7 +25,7 @@ function render(body: string, others: string[] = []): { html: string; liquidErro
   const rest = others.map((name) => parsePost(name, name, Buffer.from('---\n---\nx'), { timezone: 'UTC' }));
   store.replace('directory', [main, ...rest], [], 'v');
   const result = renderFragment(jobFor(main, main.body(), store.catalog(), site), engines);
-  return { html: result.html, liquidErrors: result.liquidError === undefined ? [] : [result.liquidError] };
+  return { html: result.html, liquidErrors: (result.liquidProblems ?? []).map((problem) => problem.message) };
 }
 
 describe('Markdown rendering', () => {
@@ -85,9 +85,9 @@ describe('Jekyll Liquid in posts', () => {
     expect(html).toContain('at <a href="https://blog.example.com/blog" rel="noopener noreferrer">https://blog.example.com/blog</a> in &quot;Main&quot;');
   });
 
-  it('drops the tags of Liquid that cannot run instead of showing them, and reports why', () => {
+  it('leaves out a tag that cannot run instead of showing it, reports why, and renders the others', () => {
     const { html, liquidErrors } = render('Before {% post_url 2000-01-01-missing %} after {{ site.title }}.');
-    expect(html).toContain('Before  after .');
+    expect(html).toContain('Before  after Test blog.');
     expect(html).not.toContain('{%');
     expect(liquidErrors[0]).toMatch(/names no post/);
   });

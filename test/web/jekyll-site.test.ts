@@ -24,6 +24,11 @@ const site: Record<string, string> = {
   'projects/index.html': '---\ntitle: Projects\n---\n<p class="projects">Our projects at {{ page.url }}</p>\n',
   'notes.md': '---\ntitle: Notes\n---\nExcluded.\n',
   'plain.md': 'No front matter: copied as it is, not a page.\n',
+  'assets/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
+  '_includes/note.html': '<aside class="note">{{ include.text }}</aside>',
+  '_data/releases.yml': '- version: 1.4.2\n- version: 1.4.1\n',
+  '_posts/2022-02-02-liquid.md':
+    '---\ntitle: Liquid\n---\nLatest: {{ site.data.releases[0].version }}.\n\n{% include note.html text="Mind the gap" %}\n\n{% oembed https://example.com/v %}\n\nStill {{ page.title }}.\n',
 };
 
 let root: string;
@@ -71,12 +76,31 @@ describe('a Jekyll site', () => {
     expect(projects.body.toString()).toContain('<p class="projects">Our projects at /projects/</p>');
   });
 
+  it('serves static files with their type and validators, and only those Jekyll would copy', async () => {
+    const logo = await get('/assets/logo.svg');
+    expect(logo.status).toBe(200);
+    expect(logo.headers['content-type']).toBe('image/svg+xml');
+    const again = await rawGet(`${blog.url}/assets/logo.svg`, { 'If-None-Match': String(logo.headers.etag) });
+    expect(again.status).toBe(304);
+    expect((await get('/_config.yml')).status).toBe(404);
+    expect((await get('/_includes/note.html')).status).toBe(404);
+    expect((await get('/plain.md')).status).toBe(200);
+  });
+
+  it("gives Liquid the site's data and includes, and leaves out only the tag that cannot run", async () => {
+    const post = (await get('/blog/2022/liquid/')).body.toString();
+    expect(post).toContain('Latest: 1.4.2.');
+    expect(post).toContain('<aside class="note">Mind the gap</aside>');
+    expect(post).toContain('Still Liquid.');
+    expect(post).not.toContain('oembed');
+  });
+
   it('leaves out excluded files, drafts unless shown, and files without front matter as pages', async () => {
     expect((await get('/notes.html')).status).toBe(404);
     expect((await get('/blog/' + new Date().getUTCFullYear() + '/unfinished/')).status).toBe(404);
     expect((await get('/plain.html')).status).toBe(404);
     const titles = ((JSON.parse((await get('/api/posts')).body.toString()) as { posts: Array<{ title: string; url: string }> }).posts).map((p) => `${p.title} ${p.url}`);
-    expect(titles).toEqual(['Hello two /blog/2021/hello/', 'Hello one /blog/2020/hello/', 'Kyoto /ja/news/kyoto.html']);
+    expect(titles).toEqual(['Liquid /blog/2022/liquid/', 'Hello two /blog/2021/hello/', 'Hello one /blog/2020/hello/', 'Kyoto /ja/news/kyoto.html']);
   });
 
   it('keeps the last good site when _config.yml breaks, and follows it when it is fixed', async () => {
