@@ -44,6 +44,9 @@ interface Target {
 type Resolve = (req: Request, catalog: Catalog) => Target | undefined;
 
 const HTML = 'text/html; charset=utf-8';
+
+/** The route label of posts and pages served at their permalinks. */
+const PERMALINK_ROUTE = '/:permalink';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const ATOM = 'application/atom+xml; charset=utf-8';
 
@@ -262,9 +265,15 @@ export function blogRouter(deps: BlogRouteDeps): Router {
       path: sitePageOf.url,
       render: async (site) => html(theme.sitePage(sitePageOf, await renderer.pageHtml(sitePageOf, catalog, site), site)),
     };
-  router.get(
-    '/{*path}',
-    page('post', (req, catalog) => postPage(catalog.postAt(req.path), catalog) ?? sitePage(catalog.pageAt(req.path), catalog)),
-  );
+  const permalinked = page('post', (req, catalog) => postPage(catalog.postAt(req.path), catalog) ?? sitePage(catalog.pageAt(req.path), catalog));
+  router.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    // One label for every permalink in the metrics, and none for a path that names nothing.
+    res.locals.route = PERMALINK_ROUTE;
+    return permalinked(req, res, () => {
+      delete res.locals.route;
+      next();
+    });
+  });
   return router;
 }

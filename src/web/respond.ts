@@ -67,6 +67,8 @@ export function writeHead(req: IncomingMessage, res: ServerResponse, page: Rende
 
 /** The route template a request matched, never its raw path, so metric label values stay few. */
 export function routeLabel(req: Request): string {
+  const label = req.res?.locals.route;
+  if (typeof label === 'string') return label;
   const route = (req as Request & { route?: { path?: unknown } }).route;
   return typeof route?.path === 'string' ? route.path : UNMATCHED_ROUTE;
 }
