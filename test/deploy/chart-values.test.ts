@@ -55,6 +55,7 @@ describe.each(helms())('$label refuses bad values', (tool) => {
     ['a grace period too short for a longer drain', ['config.shutdownTimeoutSeconds=40', 'terminationGracePeriodSeconds=30'], /must be greater/],
     ['gitSync without a repository', ['content.mode=gitSync'], /content\.gitSync\.repo is required/],
     ['configMap mode without posts', ['content.mode=configMap'], /needs posts/],
+    ['a Jekyll site from a ConfigMap', ['content.mode=configMap', 'content.jekyllSite=true', 'content.configMap.files.a=b'], /jekyllSite needs a folder tree/],
     ['the same port for the blog and metrics', ['containerPorts.metrics=8080'], /must differ/],
     ['an Ingress path outside the base path', ['config.basePath=/blog', 'ingress.enabled=true', 'ingress.hosts[0].host=a.example', 'ingress.hosts[0].paths[0].path=/shop'], /base path|basePath/],
     ['an HTTPRoute path outside the base path', ['config.basePath=/blog', 'httpRoute.enabled=true', 'httpRoute.rules[0].matches[0].path.type=PathPrefix', 'httpRoute.rules[0].matches[0].path.value=/shop'], /basePath/],
@@ -66,6 +67,18 @@ describe.each(helms())('$label refuses bad values', (tool) => {
 
   it('accepts a grace period just above delay + timeout', () => {
     expect(render(tool.bin, ['terminationGracePeriodSeconds=16']).status).toBe(0);
+  });
+});
+
+describe.each(helms())('$label: where the content is read', (tool) => {
+  const settings = (set: string[]) => only(helmTemplate(tool.bin, { set }), 'ConfigMap').data as Record<string, string>;
+
+  it('is a posts folder, or with jekyllSite the root of a Jekyll site, in the image or the git checkout', () => {
+    expect(settings([])).toMatchObject({ POSTS_DIR: '/app/posts' });
+    expect(settings(['content.jekyllSite=true', 'content.image.postsDir=/app/site'])).toMatchObject({ SITE_DIR: '/app/site' });
+    const fromGit = settings(['content.mode=gitSync', 'content.jekyllSite=true', 'content.gitSync.repo=https://example.com/site.git', 'content.gitSync.subPath=docs']);
+    expect(fromGit).toMatchObject({ SITE_DIR: '/git/current/docs' });
+    expect(fromGit.POSTS_DIR).toBeUndefined();
   });
 });
 

@@ -200,7 +200,11 @@ Environment for the kubeblog container (the chart's ConfigMap).
 HOST: "0.0.0.0"
 PORT: {{ .Values.containerPorts.http | quote }}
 METRICS_PORT: {{ .Values.containerPorts.metrics | quote }}
+{{- if .Values.content.jekyllSite }}
+SITE_DIR: {{ include "kubeblog.postsDir" . | quote }}
+{{- else }}
 POSTS_DIR: {{ include "kubeblog.postsDir" . | quote }}
+{{- end }}
 {{- with include "kubeblog.basePath" . }}
 BASE_PATH: {{ . | quote }}
 {{- end }}
@@ -284,6 +288,9 @@ Checks that apply to the whole release.
 {{- end }}
 {{- if and (eq .Values.content.mode "gitSync") (not .Values.content.gitSync.repo) }}
 {{- fail "content.gitSync.repo is required when content.mode is gitSync" }}
+{{- end }}
+{{- if and (eq .Values.content.mode "configMap") .Values.content.jekyllSite }}
+{{- fail "content.jekyllSite needs a folder tree (content.mode image or gitSync); a ConfigMap holds flat files" }}
 {{- end }}
 {{- if and (eq .Values.content.mode "configMap") (not .Values.content.configMap.files) (not .Values.content.configMap.filesGlob) }}
 {{- fail "content.mode configMap needs posts in content.configMap.files or content.configMap.filesGlob" }}
