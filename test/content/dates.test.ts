@@ -115,7 +115,7 @@ describe('front matter dates, read as Ruby Time.parse reads them', () => {
   it.each([
     ['digits', '1'.repeat(100_000)],
     ['times', '1:'.repeat(50_000)],
-    ['month names', 'jan '.repeat(25_000)],
+    ['month names run together', 'jan.'.repeat(25_000)],
     ['words before "standard time"', `${'a'.repeat(100_000)} standard time`],
   ])('stays linear on 100 KB of %s: the text is refused past Ruby’s limit before a pattern sees it', (_what, text) => {
     expect(quickestCpuMs(() => parseJekyllDate(text, 'UTC'), 1000)).toBeLessThan(1000);
