@@ -94,7 +94,7 @@ function digitsOf(part: string): { digits: string; sign: string; rest: boolean }
 }
 
 /** Ruby's s3e: decides which of three numbers is the year, the month and the day. */
-function assignYearMonthDay(fields: RubyDateFields, yIn: string | undefined, mIn: string | undefined, dIn: string | undefined, bc: boolean): void {
+function assignYearMonthDay(fields: RubyDateFields, yIn: string | undefined, mIn: string | undefined, dIn: string | undefined): void {
   let y = yIn;
   let m = mIn;
   let d = dIn;
@@ -116,7 +116,6 @@ function assignYearMonthDay(fields: RubyDateFields, yIn: string | undefined, mIn
       if (parts.sign !== '' || parts.digits.length > 2) fields.comp = false;
     }
   }
-  if (bc) fields.year = fields.year === undefined ? undefined : 1 - fields.year;
   const number = (part: string | undefined) => {
     const digits = part === undefined ? undefined : /\d+/.exec(part)?.[0];
     return digits === undefined ? undefined : Number(digits);
@@ -190,6 +189,71 @@ function readDigits(fields: RubyDateFields, match: RegExpExecArray): boolean {
   return true;
 }
 
+/** A date of our era: most of them. */
+const AD = { beforeChrist: false } as const;
+
+/**
+ * Ruby's date parsers after the time (parse_eu to parse_ddd): the first that finds a date fills `fields`.
+ * Undefined for the forms this port leaves out.
+ */
+function findDate(state: { text: string }, fields: RubyDateFields): { beforeChrist: boolean } | undefined {
+  let m = take(state, EU);
+  if (m) {
+    assignYearMonthDay(fields, m[4], String(monthNumber(m[2]!)), m[1]);
+    return { beforeChrist: /^b/i.test(m[3] ?? '') };
+  }
+  m = take(state, US);
+  if (m) {
+    assignYearMonthDay(fields, m[4], String(monthNumber(m[1]!)), m[2]);
+    return { beforeChrist: /^b/i.test(m[3] ?? '') };
+  }
+  m = take(state, ISO);
+  if (m) {
+    assignYearMonthDay(fields, m[1], m[2], m[3]);
+    return AD;
+  }
+  if (JIS.test(state.text)) return undefined;
+  m = take(state, VMS_DAY_FIRST);
+  if (m) {
+    assignYearMonthDay(fields, m[3], String(monthNumber(m[2]!)), m[1]);
+    return AD;
+  }
+  m = take(state, VMS_MONTH_FIRST);
+  if (m) {
+    assignYearMonthDay(fields, m[3], String(monthNumber(m[1]!)), m[2]);
+    return AD;
+  }
+  m = take(state, SLASHES);
+  if (m) {
+    assignYearMonthDay(fields, m[1], m[2], m[3]);
+    return AD;
+  }
+  m = take(state, DOTS);
+  if (m) {
+    assignYearMonthDay(fields, m[1], m[2], m[3]);
+    return AD;
+  }
+  if (ISO_WEEK_OR_ORDINAL.test(state.text)) return undefined;
+  m = take(state, APOSTROPHE_YEAR);
+  if (m) {
+    fields.year = Number(m[1]);
+    return AD;
+  }
+  m = take(state, MONTH_NAME);
+  if (m) {
+    fields.mon = monthNumber(m[1]!);
+    return AD;
+  }
+  m = take(state, ORDINAL_DAY);
+  if (m) {
+    fields.mday = Number(m[1]);
+    return AD;
+  }
+  m = take(state, DIGITS);
+  if (m && !readDigits(fields, m)) return undefined;
+  return AD;
+}
+
 /**
  * The fields Ruby's `Date._parse(text, true)` finds, as Jekyll's `Time.parse` reads a front matter
  * date. Undefined for a text longer than Ruby accepts, or of a form this port leaves out (Japanese era
@@ -202,73 +266,11 @@ export function rubyDateFields(input: string): RubyDateFields | undefined {
   take(state, DAY_NAME);
   const time = take(state, TIME);
   if (time && !readTime(fields, time)) return undefined;
-  const found = (): boolean => {
-    let m = take(state, EU);
-    if (m) {
-      assignYearMonthDay(fields, m[4], String(monthNumber(m[2]!)), m[1], /^b/i.test(m[3] ?? ''));
-      return true;
-    }
-    m = take(state, US);
-    if (m) {
-      assignYearMonthDay(fields, m[4], String(monthNumber(m[1]!)), m[2], /^b/i.test(m[3] ?? ''));
-      return true;
-    }
-    m = take(state, ISO);
-    if (m) {
-      assignYearMonthDay(fields, m[1], m[2], m[3], false);
-      return true;
-    }
-    if (JIS.test(state.text)) throw new UnsupportedForm();
-    m = take(state, VMS_DAY_FIRST);
-    if (m) {
-      assignYearMonthDay(fields, m[3], String(monthNumber(m[2]!)), m[1], false);
-      return true;
-    }
-    m = take(state, VMS_MONTH_FIRST);
-    if (m) {
-      assignYearMonthDay(fields, m[3], String(monthNumber(m[1]!)), m[2], false);
-      return true;
-    }
-    m = take(state, SLASHES);
-    if (m) {
-      assignYearMonthDay(fields, m[1], m[2], m[3], false);
-      return true;
-    }
-    m = take(state, DOTS);
-    if (m) {
-      assignYearMonthDay(fields, m[1], m[2], m[3], false);
-      return true;
-    }
-    if (ISO_WEEK_OR_ORDINAL.test(state.text)) throw new UnsupportedForm();
-    m = take(state, APOSTROPHE_YEAR);
-    if (m) {
-      fields.year = Number(m[1]);
-      return true;
-    }
-    m = take(state, MONTH_NAME);
-    if (m) {
-      fields.mon = monthNumber(m[1]!);
-      return true;
-    }
-    m = take(state, ORDINAL_DAY);
-    if (m) {
-      fields.mday = Number(m[1]);
-      return true;
-    }
-    m = take(state, DIGITS);
-    if (m) {
-      if (!readDigits(fields, m)) throw new UnsupportedForm();
-      return true;
-    }
-    return false;
-  };
-  try {
-    found();
-  } catch (error) {
-    if (error instanceof UnsupportedForm) return undefined;
-    throw error;
-  }
-  if (take(state, BC) && fields.year !== undefined) fields.year = 1 - fields.year;
+  const date = findDate(state, fields);
+  if (!date) return undefined;
+  let beforeChrist = date.beforeChrist;
+  if (take(state, BC)) beforeChrist = true;
+  if (beforeChrist && fields.year !== undefined) fields.year = 1 - fields.year;
   const fragment = FRAGMENT.exec(state.text);
   if (fragment) {
     const n = Number(fragment[1]);
@@ -278,8 +280,6 @@ export function rubyDateFields(input: string): RubyDateFields | undefined {
   if (fields.comp && fields.year !== undefined && fields.year >= 0 && fields.year <= 99) fields.year += fields.year >= 69 ? 1900 : 2000;
   return fields;
 }
-
-class UnsupportedForm extends Error {}
 
 // Ruby's Time::ZoneOffset: the only abbreviations Time.parse knows; any other name means local time.
 const ZONE_HOURS: Readonly<Record<string, number>> = {
