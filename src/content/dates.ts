@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 // The form nearly every Jekyll post uses, read without the general parser: start-up with thousands of
 // posts spends its time here otherwise.
@@ -18,7 +18,7 @@ function parseCommon(text: string, zone: string): Date | undefined {
     const digits = offset.slice(1).replace(':', '');
     utc -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   } else if (offset === undefined && zone !== 'UTC') {
-    return undefined;
+    return wallTimeIn(utc, zone);
   }
   return new Date(utc);
 }
@@ -94,7 +94,7 @@ function digitsOf(part: string): { digits: string; sign: string; rest: boolean }
 }
 
 /** Ruby's s3e: decides which of three numbers is the year, the month and the day. */
-function assignYearMonthDay(fields: RubyDateFields, yIn: string | undefined, mIn: string | undefined, dIn: string | undefined, bc: boolean): void {
+function assignYearMonthDay(fields: RubyDateFields, yIn: string | undefined, mIn: string | undefined, dIn: string | undefined): void {
   let y = yIn;
   let m = mIn;
   let d = dIn;
@@ -116,7 +116,6 @@ function assignYearMonthDay(fields: RubyDateFields, yIn: string | undefined, mIn
       if (parts.sign !== '' || parts.digits.length > 2) fields.comp = false;
     }
   }
-  if (bc) fields.year = fields.year === undefined ? undefined : 1 - fields.year;
   const number = (part: string | undefined) => {
     const digits = part === undefined ? undefined : /\d+/.exec(part)?.[0];
     return digits === undefined ? undefined : Number(digits);
@@ -190,6 +189,71 @@ function readDigits(fields: RubyDateFields, match: RegExpExecArray): boolean {
   return true;
 }
 
+/** A date of our era: most of them. */
+const AD = { beforeChrist: false } as const;
+
+/**
+ * Ruby's date parsers after the time (parse_eu to parse_ddd): the first that finds a date fills `fields`.
+ * Undefined for the forms this port leaves out.
+ */
+function findDate(state: { text: string }, fields: RubyDateFields): { beforeChrist: boolean } | undefined {
+  let m = take(state, EU);
+  if (m) {
+    assignYearMonthDay(fields, m[4], String(monthNumber(m[2]!)), m[1]);
+    return { beforeChrist: /^b/i.test(m[3] ?? '') };
+  }
+  m = take(state, US);
+  if (m) {
+    assignYearMonthDay(fields, m[4], String(monthNumber(m[1]!)), m[2]);
+    return { beforeChrist: /^b/i.test(m[3] ?? '') };
+  }
+  m = take(state, ISO);
+  if (m) {
+    assignYearMonthDay(fields, m[1], m[2], m[3]);
+    return AD;
+  }
+  if (JIS.test(state.text)) return undefined;
+  m = take(state, VMS_DAY_FIRST);
+  if (m) {
+    assignYearMonthDay(fields, m[3], String(monthNumber(m[2]!)), m[1]);
+    return AD;
+  }
+  m = take(state, VMS_MONTH_FIRST);
+  if (m) {
+    assignYearMonthDay(fields, m[3], String(monthNumber(m[1]!)), m[2]);
+    return AD;
+  }
+  m = take(state, SLASHES);
+  if (m) {
+    assignYearMonthDay(fields, m[1], m[2], m[3]);
+    return AD;
+  }
+  m = take(state, DOTS);
+  if (m) {
+    assignYearMonthDay(fields, m[1], m[2], m[3]);
+    return AD;
+  }
+  if (ISO_WEEK_OR_ORDINAL.test(state.text)) return undefined;
+  m = take(state, APOSTROPHE_YEAR);
+  if (m) {
+    fields.year = Number(m[1]);
+    return AD;
+  }
+  m = take(state, MONTH_NAME);
+  if (m) {
+    fields.mon = monthNumber(m[1]!);
+    return AD;
+  }
+  m = take(state, ORDINAL_DAY);
+  if (m) {
+    fields.mday = Number(m[1]);
+    return AD;
+  }
+  m = take(state, DIGITS);
+  if (m && !readDigits(fields, m)) return undefined;
+  return AD;
+}
+
 /**
  * The fields Ruby's `Date._parse(text, true)` finds, as Jekyll's `Time.parse` reads a front matter
  * date. Undefined for a text longer than Ruby accepts, or of a form this port leaves out (Japanese era
@@ -202,73 +266,11 @@ export function rubyDateFields(input: string): RubyDateFields | undefined {
   take(state, DAY_NAME);
   const time = take(state, TIME);
   if (time && !readTime(fields, time)) return undefined;
-  const found = (): boolean => {
-    let m = take(state, EU);
-    if (m) {
-      assignYearMonthDay(fields, m[4], String(monthNumber(m[2]!)), m[1], /^b/i.test(m[3] ?? ''));
-      return true;
-    }
-    m = take(state, US);
-    if (m) {
-      assignYearMonthDay(fields, m[4], String(monthNumber(m[1]!)), m[2], /^b/i.test(m[3] ?? ''));
-      return true;
-    }
-    m = take(state, ISO);
-    if (m) {
-      assignYearMonthDay(fields, m[1], m[2], m[3], false);
-      return true;
-    }
-    if (JIS.test(state.text)) throw new UnsupportedForm();
-    m = take(state, VMS_DAY_FIRST);
-    if (m) {
-      assignYearMonthDay(fields, m[3], String(monthNumber(m[2]!)), m[1], false);
-      return true;
-    }
-    m = take(state, VMS_MONTH_FIRST);
-    if (m) {
-      assignYearMonthDay(fields, m[3], String(monthNumber(m[1]!)), m[2], false);
-      return true;
-    }
-    m = take(state, SLASHES);
-    if (m) {
-      assignYearMonthDay(fields, m[1], m[2], m[3], false);
-      return true;
-    }
-    m = take(state, DOTS);
-    if (m) {
-      assignYearMonthDay(fields, m[1], m[2], m[3], false);
-      return true;
-    }
-    if (ISO_WEEK_OR_ORDINAL.test(state.text)) throw new UnsupportedForm();
-    m = take(state, APOSTROPHE_YEAR);
-    if (m) {
-      fields.year = Number(m[1]);
-      return true;
-    }
-    m = take(state, MONTH_NAME);
-    if (m) {
-      fields.mon = monthNumber(m[1]!);
-      return true;
-    }
-    m = take(state, ORDINAL_DAY);
-    if (m) {
-      fields.mday = Number(m[1]);
-      return true;
-    }
-    m = take(state, DIGITS);
-    if (m) {
-      if (!readDigits(fields, m)) throw new UnsupportedForm();
-      return true;
-    }
-    return false;
-  };
-  try {
-    found();
-  } catch (error) {
-    if (error instanceof UnsupportedForm) return undefined;
-    throw error;
-  }
-  if (take(state, BC) && fields.year !== undefined) fields.year = 1 - fields.year;
+  const date = findDate(state, fields);
+  if (!date) return undefined;
+  let beforeChrist = date.beforeChrist;
+  if (take(state, BC)) beforeChrist = true;
+  if (beforeChrist && fields.year !== undefined) fields.year = 1 - fields.year;
   const fragment = FRAGMENT.exec(state.text);
   if (fragment) {
     const n = Number(fragment[1]);
@@ -278,8 +280,6 @@ export function rubyDateFields(input: string): RubyDateFields | undefined {
   if (fields.comp && fields.year !== undefined && fields.year >= 0 && fields.year <= 99) fields.year += fields.year >= 69 ? 1900 : 2000;
   return fields;
 }
-
-class UnsupportedForm extends Error {}
 
 // Ruby's Time::ZoneOffset: the only abbreviations Time.parse knows; any other name means local time.
 const ZONE_HOURS: Readonly<Record<string, number>> = {
@@ -321,20 +321,52 @@ function rubyTimeParse(text: string, zone: string): Date | undefined {
   wall.setUTCHours(hour, min, sec, f.ms ?? 0);
   const offset = f.zone === undefined ? undefined : rubyZoneOffset(f.zone);
   if (offset !== undefined) return new Date(wall.getTime() - offset * 1000);
-  if (zone === 'UTC') return wall;
-  const local = DateTime.fromObject(
-    {
-      year: wall.getUTCFullYear(),
-      month: wall.getUTCMonth() + 1,
-      day: wall.getUTCDate(),
-      hour: wall.getUTCHours(),
-      minute: wall.getUTCMinutes(),
-      second: wall.getUTCSeconds(),
-      millisecond: wall.getUTCMilliseconds(),
-    },
-    { zone },
-  );
-  return local.isValid ? local.toJSDate() : undefined;
+  return zone === 'UTC' ? wall : wallTimeIn(wall.getTime(), zone);
+}
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+const STEADY_WEEKS_KEPT = 10_000;
+
+// Asking a zone its offset costs tens of microseconds (Intl); thousands of posts at start-up would pay
+// it several times each. Offsets change twice a year at most, so each week that has no change (and a
+// day either side: a wall time is within 14 hours of its instant) is looked up once.
+const steadyWeeks = new Map<string, number | null>();
+
+/** The zone's UTC offset in minutes through the week of `wall`, or undefined when it changes then. */
+function steadyOffset(tz: IANAZone, wall: number): number | undefined {
+  const week = Math.floor(wall / WEEK_MS);
+  const key = `${tz.name}:${week}`;
+  let offset = steadyWeeks.get(key);
+  if (offset === undefined) {
+    const first = tz.offset(week * WEEK_MS - DAY_MS);
+    const last = tz.offset((week + 1) * WEEK_MS + DAY_MS);
+    offset = first === last ? first : null;
+    if (steadyWeeks.size >= STEADY_WEEKS_KEPT) steadyWeeks.clear();
+    steadyWeeks.set(key, offset);
+  }
+  return offset ?? undefined;
+}
+
+/**
+ * The instant a wall-clock time (given as the UTC instant with the same fields) is in `zone`, as Ruby's
+ * Time.local finds it: in a DST gap or overlap, the zone's smaller UTC offset of the two around it
+ * (02:30 on the day clocks go forward is read as standard time, 03:30 in summer time; on the day they
+ * go back, the second, standard-time 02:30). Undefined for an unknown zone.
+ */
+function wallTimeIn(wall: number, zone: string): Date | undefined {
+  const tz = IANAZone.create(zone);
+  if (!tz.isValid) return undefined;
+  const steady = steadyOffset(tz, wall);
+  if (steady !== undefined) return new Date(wall - steady * 60_000);
+  const before = tz.offset(wall - DAY_MS);
+  const after = tz.offset(wall + DAY_MS);
+  const [smaller, larger] = before <= after ? [before, after] : [after, before];
+  for (const offset of [smaller, larger]) {
+    const instant = wall - offset * 60_000;
+    if (tz.offset(instant) === offset) return new Date(instant);
+  }
+  return new Date(wall - smaller * 60_000);
 }
 
 /**
@@ -353,12 +385,9 @@ export function parseJekyllDate(value: unknown, zone: string): Date | undefined 
 
 /** Midnight of a file name's date in the site's time zone, or undefined when it is not a calendar date. */
 export function fileNameDate(year: number, month: number, day: number, zone: string): Date | undefined {
-  if (zone === 'UTC') {
-    const utc = new Date(Date.UTC(year, month - 1, day));
-    return utc.getUTCFullYear() === year && utc.getUTCMonth() === month - 1 && utc.getUTCDate() === day ? utc : undefined;
-  }
-  const date = DateTime.fromObject({ year, month, day }, { zone });
-  return date.isValid ? date.toJSDate() : undefined;
+  const utc = new Date(Date.UTC(year, month - 1, day));
+  if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) return undefined;
+  return zone === 'UTC' ? utc : wallTimeIn(utc.getTime(), zone);
 }
 
 /** The calendar date of an instant in the site's zone, as Jekyll's `/:year/:month/:day/` URLs use it. */

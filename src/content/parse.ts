@@ -211,7 +211,7 @@ function draftFileName(fileName: string, date: Date): ReturnType<typeof parsePos
  */
 export function parsePost(fileName: string, origin: string, content: Uint8Array | string, options: ParseOptions): Post {
   const name = options.draftDate ? draftFileName(fileName, options.draftDate) : parsePostFileName(fileName);
-  if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown, month and day of one or two digits), as Jekyll names posts');
+  if (!name) throw new PostError(origin, 'file name is not YYYY-MM-DD-slug.md (or .markdown), as Jekyll names posts');
   const nameDate = options.draftDate ?? fileNameDate(name.year, name.month, name.day, options.timezone);
   if (!nameDate) throw new PostError(origin, `file name date ${name.year}-${name.month}-${name.day} is not a calendar date`);
 

@@ -36,21 +36,13 @@ export function slugify(text: string, mode: SlugifyMode = 'default', cased = fal
   return cased ? slug : slug.toLowerCase();
 }
 
-// What Addressable::URI.encode leaves as it is in a URL path, query or fragment; `#` is always escaped.
-const URL_PATH_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/;
+// What Addressable::URI.encode percent-encodes in a URL path, query or fragment; `#` always.
+const ESCAPED_IN_URLS = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?]+/gu;
 
 /** Jekyll's URL.escape_path: characters a URL path cannot hold are percent-encoded as UTF-8 (`my post` -> `my%20post`). */
 export function escapePath(value: string): string {
   if (value === '' || /^[a-zA-Z0-9./-]+$/.test(value)) return value;
-  let escaped = '';
-  for (const character of value) {
-    if (URL_PATH_CHARACTERS.test(character)) {
-      escaped += character;
-    } else {
-      for (const byte of new TextEncoder().encode(character)) escaped += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    }
-  }
-  return escaped;
+  return value.replace(ESCAPED_IN_URLS, (run) => encodeURIComponent(run.toWellFormed()));
 }
 
 /** Jekyll's URL#sanitize_url: one leading slash, `..` and `./` taken out, no doubled slashes. */
@@ -149,7 +141,7 @@ export class PermalinkError extends Error {
     readonly template: string,
     readonly placeholder: string,
   ) {
-    super(`permalink "${template}" has the placeholder :${placeholder}, which Jekyll 4.3 does not know`);
+    super(`permalink "${template.length > 200 ? `${template.slice(0, 200)}…` : template}" has the placeholder :${placeholder}, which Jekyll 4.3 does not know`);
     this.name = 'PermalinkError';
   }
 }
@@ -195,11 +187,17 @@ function postPlaceholders(input: PostUrlInput, outputExt: string): Record<string
 
 /** Jekyll's URL#generate_url_from_drop: each `:name` is the placeholder's value, escaped; `:name_` may stand before a letter. */
 function fillPostTemplate(template: string, placeholders: Record<string, () => string>): string {
+  // Each value once, however often the template names it.
+  const escaped = new Map<string, string>();
   return template.replace(/:([a-z_]+)/g, (_match, name: string) => {
     const key = name.endsWith('_') ? name.slice(0, -1) : name;
-    const value = Object.hasOwn(placeholders, key) ? placeholders[key]!() : undefined;
-    if (value === undefined) throw new PermalinkError(template, name);
-    return escapePath(value) + name.slice(key.length);
+    if (!Object.hasOwn(placeholders, key)) throw new PermalinkError(template, name);
+    let value = escaped.get(key);
+    if (value === undefined) {
+      value = escapePath(placeholders[key]!());
+      escaped.set(key, value);
+    }
+    return value + name.slice(key.length);
   });
 }
 

@@ -70,13 +70,24 @@ export function isPostCandidate(fileName: string): boolean {
   return !fileName.startsWith('.') && /\.(md|markdown)$/i.test(fileName);
 }
 
+/** What a post's file name says. */
+export interface PostFileName {
+  year: number;
+  month: number;
+  day: number;
+  /** The URL segment: `fileSlug` as Jekyll's `:title` makes it (`my post` -> `my-post`). */
+  slug: string;
+  /** The name after the date, as written (Jekyll's `page.slug`): `my post`. */
+  fileSlug: string;
+  /** The file name without extension. */
+  stem: string;
+}
+
 /**
  * `2017-12-15-kubecon-was-nice.md` -> date parts and slugs, or undefined for other names. Month and day
  * may have one digit (`2019-12-3-teams.md`), as Jekyll's DATE_FILENAME_MATCHER allows.
  */
-export function parsePostFileName(
-  fileName: string,
-): { year: number; month: number; day: number; slug: string; fileSlug: string; stem: string } | undefined {
+export function parsePostFileName(fileName: string): PostFileName | undefined {
   const match = /^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)\.(md|markdown)$/i.exec(fileName);
   if (!match) return undefined;
   const [, y, m, d, rest] = match as unknown as [string, string, string, string, string];

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import yaml from 'js-yaml';
 import { splitFrontMatter, parsePost } from '../../src/content/parse.js';
+import { quickestCpuMs } from '../support/cpu-time.js';
 import { PermalinkError, escapePath, pageUrl, permalinkTemplate, postCategories, postUrl, slugify } from '../../src/content/permalink.js';
 
 const TIMEZONE = 'America/New_York';
@@ -29,6 +30,7 @@ const FILES: Readonly<Record<string, string>> = {
   '_posts/2020-06-04-dots...md': '---\n---\nx\n',
   // Unquoted with seconds and no offset: a YAML timestamp, UTC, so 31 December in New York.
   '_posts/2021-01-01-new-year.md': '---\ndate: 2021-01-01 02:00:00\n---\nx\n',
+  'index.md': '---\n---\nx\n',
   'about.md': '---\n---\nx\n',
   'projects/index.md': '---\n---\nx\n',
   '404.html': '---\n---\nx\n',
@@ -52,6 +54,7 @@ const SAME_IN_EVERY_STYLE: Readonly<Record<string, string>> = {
   'docs/own.md': '/docs/own-own.html',
   'feed.xml': '/feed.xml',
   'projects/index.md': '/projects/',
+  'index.md': '/',
   'urls.txt': '/urls.txt',
 };
 
@@ -272,5 +275,15 @@ describe('permalinks as Jekyll 4.3 makes them', () => {
     expect(slugify('日本語 テスト')).toBe('日本語-テスト');
     expect(escapePath('a b?c d#e f')).toBe('a%20b?c%20d%23e%20f');
     expect(escapePath('100%')).toBe('100%25');
+  });
+
+  it.each([
+    ['a template naming placeholders over and over', { frontMatter: { permalink: '/:categories/:title/:year'.repeat(4_000), categories: 'a '.repeat(50_000) } }],
+    ['a template of colons before a placeholder', { frontMatter: { permalink: `/${':'.repeat(100_000)}year` } }],
+    ['a slug of characters a URL escapes', { frontMatter: { slug: 'é '.repeat(50_000) } }],
+    ['dots and slashes', { frontMatter: { permalink: './../'.repeat(20_000) } }],
+  ])('stays linear on 100 KB of %s', (_what, extra) => {
+    const post = { relativePath: '_posts/2020-01-01-a.md', date: new Date('2020-01-01T00:00:00Z'), timezone: 'UTC', ...extra };
+    expect(quickestCpuMs(() => postUrl(post), 1000)).toBeLessThan(1000);
   });
 });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dataKey, loadSiteData, parseDataFile, parseDelimitedData } from '../../src/content/site-data.js';
-import { quickestCpuMs } from '../support/cpu.js';
+import { quickestCpuMs } from '../support/cpu-time.js';
 
 describe('site.data from a _data folder', () => {
   let site: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { entryFilterSettings, fnmatch, isStaticCandidate } from '../../src/content/static-candidates.js';
-import { quickestCpuMs } from '../support/cpu.js';
+import { quickestCpuMs } from '../support/cpu-time.js';
 
 describe('the files Jekyll copies to _site', () => {
   it('copies what Jekyll 4.3.1 copied for the same tree and _config.yml', () => {

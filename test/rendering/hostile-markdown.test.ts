@@ -3,7 +3,7 @@ import { Marked } from 'marked';
 import { createMarkdown } from '../../src/rendering/markdown.js';
 import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import { markdownGuard, markdownProblem } from '../../src/rendering/markdown-guard.js';
-import { cpuMs, quickestCpuMs } from '../support/cpu.js';
+import { cpuMs, quickestCpuMs } from '../support/cpu-time.js';
 
 const limits = { maxNesting: 32 };
 const markdown = createMarkdown(GFM_SETTINGS, limits);

@@ -11,7 +11,7 @@ import { type LiquidLimits, type LiquidScope, type SiteVariables, createLiquid }
 import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import { RenderPool } from '../../src/rendering/render-pool.js';
 import { renderWorkerScript } from '../../src/rendering/render-worker-script.js';
-import { quickestCpuMs } from '../support/cpu.js';
+import { quickestCpuMs } from '../support/cpu-time.js';
 
 const limits: LiquidLimits = { renderLimitMs: 2000, memoryLimit: 10_000_000, parseLimit: 1_048_576 };
 const settings = { markdown: GFM_SETTINGS, markdownMaxNesting: 32, liquidRenderLimitMs: 2000, liquidMemoryLimit: 10_000_000, liquidParseLimit: 1_048_576 };

@@ -57,7 +57,7 @@ describe('pages', () => {
     expect(res.text.indexOf('Helm charts')).toBeLessThan(res.text.indexOf('KubeCon was nice!'));
     expect(res.text).toContain('<time datetime="2017-12-15T20:26:00.000Z"');
     expect(res.text).toContain('min read');
-    // Jekyll's excerpt: the first paragraph, up to the blank line (excerpt_separator).
+    // Jekyll's excerpt ends at the first blank line: <!--more--> is a separator only where a site names it.
     expect(res.text).toContain('<p>I love conferences. <!--more--></p>');
     expect(res.text.match(/class="post-card"/g)).toHaveLength(10);
     expect(res.text).toContain('href="/page/2"');
