@@ -137,7 +137,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
           checkPermalink: (permalink) => {
             postUrl({ permalink, relativePath: '_posts/2000-01-01-sample.md', date: new Date(0), timezone: 'UTC' });
           },
-          postUrl: (post, rel, rules) => postUrl({ permalink: rules.permalink, relativePath: rel, date: post.date, timezone: config.timezone, frontMatter: post.frontMatter }),
+          postUrl: (post, rel, rules) => postUrl({ permalink: rules.postPermalink, relativePath: rel, date: post.date, timezone: config.timezone, frontMatter: post.frontMatter }),
           pageUrl: (rel, frontMatter, rules) => pageUrl({ permalink: rules.permalink, relativePath: rel, frontMatter }),
         }
       : undefined;

@@ -201,7 +201,7 @@ export class DirectorySource {
         configText = readConfigText(configFile);
         try {
           rules = siteRules(parseSiteConfig(configText));
-          site.checkPermalink(rules.permalink);
+          site.checkPermalink(rules.postPermalink);
         } catch (error) {
           throw new SiteConfigError(`${configFile} ${(error as Error).message}`);
         }

@@ -12,8 +12,10 @@ interface FrontMatterDefault {
 export interface SiteRules {
   /** Every key, as Liquid's `site.KEY` sees it. */
   config: Readonly<Record<string, unknown>>;
-  /** `permalink`: a style name or a template; Jekyll's default is `date`. */
+  /** `permalink`: a style name or a template; Jekyll's default is `date`. Pages follow its style. */
   permalink: string;
+  /** The posts' permalink: `collections.posts.permalink`, else `permalink`. */
+  postPermalink: string;
   /** `exclude` and `include`, as Jekyll completes them. */
   entryFilter: EntryFilterSettings;
   defaults: readonly FrontMatterDefault[];
@@ -66,9 +68,14 @@ export function siteRules(config: Record<string, unknown>): SiteRules {
       });
     }
   }
+  // The posts collection's own permalink wins over the site's, as in Jekyll.
+  const postsCollection = isMapping(config.collections) && isMapping(config.collections.posts) ? config.collections.posts : {};
+  const given = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+  const permalink = given(config.permalink) ?? 'date';
   return {
     config,
-    permalink: typeof config.permalink === 'string' && config.permalink.trim() !== '' ? config.permalink.trim() : 'date',
+    permalink,
+    postPermalink: given(postsCollection.permalink) ?? permalink,
     entryFilter: entryFilterSettings(config),
     defaults,
     headerPages: stringList(config.header_pages),

@@ -109,6 +109,10 @@ describe('a Jekyll site', () => {
     expect((await get('/blog/2020/hello/')).status).toBe(200);
     await writeFile(path.join(root, '_config.yml'), 'permalink: pretty\n');
     await within(5000, async () => (await get('/2020/01/02/hello/')).status === 200);
+    // The posts collection's permalink wins for posts; pages keep the site's style.
+    await writeFile(path.join(root, '_config.yml'), 'permalink: pretty\ncollections:\n  posts:\n    permalink: /news/:year/:title/\n');
+    await within(5000, async () => (await get('/news/2020/hello/')).status === 200);
+    expect((await get('/about/')).status).toBe(200);
   });
 });
 
