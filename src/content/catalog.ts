@@ -51,6 +51,7 @@ export class Catalog {
   private readonly tagsBySlug: ReadonlyMap<string, TagGroup>;
   private readonly legacyUrls: ReadonlyMap<string, Post | Page>;
   private readonly pagesByUrl: ReadonlyMap<string, Page>;
+  private readonly pagesByPath: ReadonlyMap<string, Page>;
   /** Pages in the site's navigation, in order. */
   readonly navigation: readonly Page[];
 
@@ -110,6 +111,7 @@ export class Catalog {
     this.years = [...years.entries()].map(([year, posts]) => ({ year, posts })).sort((a, b) => b.year.localeCompare(a.year));
     const pages = site?.pages ?? [];
     this.pagesByUrl = new Map(pages.map((page) => [normalizeLegacyPath(page.url), page]));
+    this.pagesByPath = new Map(pages.map((page) => [page.path, page]));
     for (const page of pages) {
       for (const from of page.redirectFrom) {
         const url = normalizeLegacyPath(from);
@@ -148,6 +150,11 @@ export class Catalog {
 
   tag(slug: string): TagGroup | undefined {
     return this.tagsBySlug.get(slug);
+  }
+
+  /** The page made from the file at `rel` (relative to the site root), as `{% link %}` names it. */
+  pageByPath(rel: string): Page | undefined {
+    return this.pagesByPath.get(rel);
   }
 
   /** The page served at `path` (under the base path), in any spelling of it. */

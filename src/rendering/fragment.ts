@@ -53,7 +53,8 @@ export function hasLiquid(text: string): boolean {
 }
 
 /**
- * The file stems a text may name through `{% post_url STEM %}` or `{% link _posts/STEM.md %}`, found in
+ * The file stems a text may name through `{% post_url STEM %}` or `{% link _posts/STEM.md %}`, and the
+ * paths of the pages and files it names through `{% link about.md %}`, found in
  * one pass without a regular expression (a text is hostile input).
  */
 export function referencedStems(text: string): string[] {
@@ -63,8 +64,12 @@ export function referencedStems(text: string): string[] {
     const close = text.indexOf('%}', at + 2);
     if (close === -1) break;
     const words = text.slice(at + 2, close).replace(/^-/, '').replace(/-$/, '').trim().split(/\s+/);
-    if ((words[0] === 'post_url' || words[0] === 'link') && words[1]) {
-      const stem = words[1].replace(/\.(md|markdown)$/, '').split('/').pop();
+    const target = words[1];
+    if (words[0] === 'link' && target && !/(^|\/)_posts\//.test(target)) {
+      // A page or a static file, named by its path in the site.
+      stems.add(target.replace(/^\/+/, ''));
+    } else if ((words[0] === 'post_url' || words[0] === 'link') && target) {
+      const stem = target.replace(/\.(md|markdown)$/, '').split('/').pop();
       if (stem) stems.add(stem);
     }
     at = text.indexOf('{%', close + 2);

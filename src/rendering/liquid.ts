@@ -292,7 +292,10 @@ export function createLiquid(limits: LiquidLimits): LiquidRenderer {
         if (url === undefined) throw new Error(`{% link ${this.target} %} names no post`);
         return url;
       }
-      return `${scope.site.baseurl}/${this.target.replace(/^\/+/, '').replace(/\.(md|markdown)$/, '.html')}`;
+      const target = this.target.replace(/^\/+/, '');
+      const url = scope.postUrl(target);
+      if (url === undefined) throw new Error(`{% link ${this.target} %} names no page or file of the site`);
+      return url;
     },
   });
 

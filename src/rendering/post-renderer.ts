@@ -107,8 +107,9 @@ function liquidSite(site: SiteContext): SiteVariables {
 function postUrlsIn(text: string, catalog: Catalog, site: SiteContext): Record<string, string> {
   const postUrls: Record<string, string> = {};
   for (const stem of referencedStems(text)) {
-    const target = catalog.postByStem(stem);
+    const target = catalog.postByStem(stem) ?? catalog.pageByPath(stem);
     if (target) postUrls[stem] = href(site, target.url);
+    else if (catalog.site?.staticFiles.has(stem)) postUrls[stem] = href(site, `/${stem}`);
   }
   return postUrls;
 }

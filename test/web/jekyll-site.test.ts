@@ -28,7 +28,7 @@ const site: Record<string, string> = {
   '_includes/note.html': '<aside class="note">{{ include.text }}</aside>',
   '_data/releases.yml': '- version: 1.4.2\n- version: 1.4.1\n',
   '_posts/2022-02-02-liquid.md':
-    '---\ntitle: Liquid\n---\nLatest: {{ site.data.releases[0].version }}.\n\n{% include note.html text="Mind the gap" %}\n\n{% oembed https://example.com/v %}\n\nStill {{ page.title }}.\n',
+    '---\ntitle: Liquid\n---\nLatest: {{ site.data.releases[0].version }}.\n\n{% include note.html text="Mind the gap" %}\n\n{% oembed https://example.com/v %}\n\nStill {{ page.title }}.\n\n[About]({% link about.md %}), ![logo]({% link assets/logo.svg %})\n',
 };
 
 let root: string;
@@ -93,6 +93,7 @@ describe('a Jekyll site', () => {
     expect(post).toContain('<aside class="note">Mind the gap</aside>');
     expect(post).toContain('Still Liquid.');
     expect(post).not.toContain('oembed');
+    expect(post).toContain('<a href="/about/">About</a>, <img src="/assets/logo.svg" alt="logo">');
   });
 
   it('leaves out excluded files, drafts unless shown, and files without front matter as pages', async () => {
