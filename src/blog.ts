@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { DirectorySource, type SiteLayout } from './content/directory-source.js';
-import { pageUrl, postUrl } from './content/permalink.js';
-import type { PostUrlInput } from './content/post.js';
+import { pageUrl, permalinkPostUrls, postUrl } from './content/permalink.js';
 import type { SiteContent } from './content/site-content.js';
 import { ContentStore } from './content/store.js';
 import { type BuildInfo, readBuildInfo } from './ops/build-info.js';
@@ -145,12 +144,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
       new DirectorySource({
         dir: config.siteDir ?? config.postsDir,
         site,
-        ...(config.permalink === undefined
-          ? {}
-          : {
-              postUrl: (post: PostUrlInput, fileName: string) =>
-                postUrl({ permalink: config.permalink, relativePath: `_posts/${fileName}`, date: post.date, timezone: config.timezone, frontMatter: post.frontMatter }),
-            }),
+        ...(config.permalink === undefined ? {} : { postUrl: permalinkPostUrls(config.permalink, config.timezone) }),
         timezone: config.timezone,
         postMaxBytes: config.postMaxBytes,
         frontMatterMaxBytes: config.frontMatterMaxBytes,

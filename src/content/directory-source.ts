@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { type PostFileCopy, PostFileCopies } from './file-copies.js';
 import { countWords, parsePost, postBody } from './parse.js';
 import { type Page, parsePage, startsWithFrontMatter } from './page.js';
-import { type Post, PostError, type PostUrlInput, isPostCandidate } from './post.js';
+import { type Post, PostError, type PostIdentity, isPostCandidate } from './post.js';
 import { currentKey, locatePostFile, readPostFile } from './post-file.js';
 import type { SiteContent } from './site-content.js';
 import { type SiteRules, frontMatterDefaults, parseSiteConfig, siteRules } from './site-config.js';
@@ -24,7 +24,7 @@ export interface SiteLayout {
   /** A site with more files than this is not loaded. */
   maxFiles: number;
   /** The URL Jekyll gives a post at `rel` (from the site root) under the site's rules. */
-  postUrl(post: PostUrlInput, rel: string, rules: SiteRules): string;
+  postUrl(post: PostIdentity, rel: string, rules: SiteRules): string;
   /** Throws when the site's `permalink` cannot give URLs (a placeholder Jekyll does not know). */
   checkPermalink(permalink: string): void;
   /** The URL Jekyll gives a page at `rel` under the site's rules. */
@@ -48,8 +48,8 @@ export interface DirectorySourceOptions {
   debounceMs?: number;
   /** `dir` is the root of a Jekyll site: every `_posts` folder, pages and static files are read. */
   site?: SiteLayout;
-  /** For a posts folder: the URL of a post from its file name, else `/posts/SLUG`. */
-  postUrl?: (post: PostUrlInput, fileName: string) => string;
+  /** For a posts folder: the URL of a post (SITE_CONFIG's permalink), else `/posts/SLUG`. */
+  postUrl?: (post: PostIdentity) => string;
 }
 
 /** A post file of this load: `key` is its path relative to the folder read. */
@@ -386,11 +386,11 @@ export class DirectorySource {
               folderCategories: file.folderCategories,
               excerptSeparator: rules.excerptSeparator,
               frontMatterDefaults: frontMatterDefaults(rules, file.key, file.draft ? 'drafts' : 'posts'),
-              postUrl: (input: PostUrlInput) => site.postUrl(input, file.key, rules),
+              postUrl: (input: PostIdentity) => site.postUrl(input, file.key, rules),
               ...(file.draft ? { draftDate: new Date(currentMtime(located.real)) } : {}),
             }
           : folderPostUrl
-            ? { postUrl: (input: PostUrlInput) => folderPostUrl(input, file.fileName) }
+            ? { postUrl: folderPostUrl }
             : {};
       post = parsePost(file.fileName, origin, read.bytes, { timezone, postMaxBytes, frontMatterMaxBytes, excerptSeparator, ...siteOptions });
     } catch (error) {

@@ -2,7 +2,7 @@ import yaml from 'js-yaml';
 import { fileNameDate, parseJekyllDate } from './dates.js';
 import { jekyllExcerpt } from './excerpt.js';
 import { slugify } from './permalink.js';
-import { type Post, PostError, type PostUrlInput, countedOnce, defaultPostUrl, parsePostFileName } from './post.js';
+import { type Post, PostError, type PostIdentity, countedOnce, defaultPostUrl, parsePostFileName } from './post.js';
 
 export interface ParseOptions {
   /** IANA zone for dates without an offset (Jekyll's `timezone`). */
@@ -18,7 +18,7 @@ export interface ParseOptions {
   /** Front matter the site's `defaults` give this post; its own front matter wins. */
   frontMatterDefaults?: Readonly<Record<string, unknown>>;
   /** The URL of a parsed post; `/posts/SLUG` when absent. Throws a reason when the post can have none. */
-  postUrl?: (post: PostUrlInput) => string;
+  postUrl?: (post: PostIdentity) => string;
   /**
    * Where the excerpt ends: the site's `excerpt_separator` (_config.yml); a post's own front matter
    * `excerpt_separator` wins. Jekyll's default, a blank line, when unset; empty means no excerpt.
@@ -236,7 +236,7 @@ export function parsePost(fileName: string, origin: string, content: Uint8Array 
   const permalink = text(fm.permalink);
   const image = typeof fm.image === 'object' && fm.image !== null ? text((fm.image as Record<string, unknown>).path) : text(fm.image);
 
-  const identity: PostUrlInput = {
+  const identity: PostIdentity = {
     slug: name.slug,
     stem: name.stem,
     title: text(fm.title) ?? titleizeSlug(name.fileSlug),

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { PostIdentity } from './post.js';
 
 // The URLs Jekyll 4.3 gives posts and pages (lib/jekyll/url.rb, document.rb, page.rb, utils.rb,
 // drops/url_drop.rb, configuration.rb), as pure functions of what the post or page is.
@@ -264,4 +265,12 @@ export function pageUrl(input: PageUrlInput): string {
   const unknown = /:([a-z_]+)/.exec(url);
   if (unknown) throw new PermalinkError(template, unknown[1]!);
   return sanitizeUrl(url);
+}
+
+/**
+ * The URLs of posts that come without a Jekyll site around them (a posts folder, ConfigMaps), under a
+ * site `permalink` (SITE_CONFIG): each is read as if it were `_posts/STEM.md`.
+ */
+export function permalinkPostUrls(permalink: string, timezone: string): (post: PostIdentity) => string {
+  return (post) => postUrl({ permalink, relativePath: `_posts/${post.stem}.md`, date: post.date, timezone, frontMatter: post.frontMatter });
 }

@@ -63,7 +63,7 @@ export function defaultPostUrl(slug: string): string {
 }
 
 /** What decides a post's URL, known once its file is parsed. */
-export type PostUrlInput = Pick<Post, 'slug' | 'stem' | 'date' | 'categories' | 'frontMatter' | 'title'>;
+export type PostIdentity = Pick<Post, 'slug' | 'stem' | 'date' | 'categories' | 'frontMatter' | 'title'>;
 
 /** A file that does not count as a post at all (wrong extension, dotfile): ignored silently. */
 export function isPostCandidate(fileName: string): boolean {

@@ -1,7 +1,8 @@
 import { CoreV1Api, type Informer, type KubeConfig, type ObjectCache, type V1ConfigMap, makeInformer } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ContentSource } from '../blog.js';
-import type { Post, PostError } from '../content/post.js';
+import type { Post, PostError, PostIdentity } from '../content/post.js';
+import { permalinkPostUrls } from '../content/permalink.js';
 import type { ContentStore } from '../content/store.js';
 import type { Config } from '../ops/config.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -35,6 +36,8 @@ export interface KubernetesSourceOptions {
   frontMatterMaxBytes: number;
   /** The site's `excerpt_separator`; Jekyll's default (a blank line) when unset. */
   excerptSeparator?: string;
+  /** The URL of a post under the site's permalink; `/posts/SLUG` when absent. */
+  postUrl?: (post: PostIdentity) => string;
   maxConfigMapBytes: number;
   /** How long start() waits for the first complete list before it gives up; 0 waits for ever. */
   syncTimeoutSeconds: number;
@@ -309,6 +312,7 @@ export class KubernetesSource implements ContentSource {
             postMaxBytes: this.options.postMaxBytes,
             frontMatterMaxBytes: this.options.frontMatterMaxBytes,
             excerptSeparator: this.options.excerptSeparator,
+            ...(this.options.postUrl ? { postUrl: this.options.postUrl } : {}),
             maxBytes: this.options.maxConfigMapBytes,
           }),
         };
@@ -375,6 +379,7 @@ export function createKubernetesSources(
       postMaxBytes: config.postMaxBytes,
       frontMatterMaxBytes: config.frontMatterMaxBytes,
       excerptSeparator: config.excerptSeparator,
+      ...(config.permalink === undefined ? {} : { postUrl: permalinkPostUrls(config.permalink, config.timezone) }),
       maxConfigMapBytes: config.kubeMaxConfigMapBytes,
       syncTimeoutSeconds: config.kubeSyncTimeoutSeconds,
       ...overrides,

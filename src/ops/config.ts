@@ -374,7 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
     postsDir: path.resolve(nonEmpty(env.POSTS_DIR) ?? 'posts'),
     siteDir,
     siteConfigFile: configFile === undefined ? undefined : path.resolve(configFile),
-    permalink: jekyll.permalink,
+    permalink: jekyll.permalink ?? (siteDir === undefined ? undefined : 'date'),
     basePath: normalizeBasePath(env.BASE_PATH ?? jekyll.baseurl, env.BASE_PATH !== undefined ? 'BASE_PATH' : 'SITE_CONFIG baseurl'),
     siteUrl: siteUrl(pick('SITE_URL', jekyll.url), nonEmpty(env.SITE_URL) ? 'SITE_URL' : 'SITE_CONFIG url'),
     siteTitle: pick('SITE_TITLE', jekyll.title) ?? 'kubeblog',

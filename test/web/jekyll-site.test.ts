@@ -132,3 +132,22 @@ describe('a Jekyll site that cannot start', () => {
     }
   });
 });
+
+describe('a posts folder with a Jekyll config', () => {
+  it("serves posts at the URLs SITE_CONFIG's permalink gives them", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kubeblog-posts-'));
+    let folderBlog: TestBlog | undefined;
+    try {
+      await writeSite(dir, {
+        '_config.yml': 'permalink: /:year/:title/\n',
+        'posts/2020-01-02-hello.md': '---\ntitle: Hello\n---\nHi.\n',
+      });
+      folderBlog = await startTestBlog({ POSTS_DIR: path.join(dir, 'posts'), SITE_CONFIG: path.join(dir, '_config.yml') });
+      expect((await rawGet(`${folderBlog.url}/2020/hello/`)).status).toBe(200);
+      expect(await rawGet(`${folderBlog.url}/posts/hello`)).toMatchObject({ status: 301, headers: { location: '/2020/hello/' } });
+    } finally {
+      await folderBlog?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
