@@ -1,7 +1,7 @@
 // A Jekyll site served from SITE_DIR, over real HTTP: posts at the URLs the site's permalink gives them,
 // nested _posts folders, pages, redirect_from, drafts, and a _config.yml that breaks.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { rawGet, startTestBlog, type TestBlog } from '../support/blog.js';
@@ -148,6 +148,34 @@ describe('a posts folder with a Jekyll config', () => {
     } finally {
       await folderBlog?.stop();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a Jekyll site checked out by git-sync', () => {
+  it('follows the swap of the checkout symlink to a new revision', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'kubeblog-gitsync-'));
+    let synced: TestBlog | undefined;
+    try {
+      await writeSite(path.join(root, 'rev1'), { '_config.yml': 'permalink: /:title/\n', '_posts/2020-01-02-first.md': '---\ntitle: First\n---\nOne.\n' });
+      await writeSite(path.join(root, 'rev2'), {
+        '_config.yml': 'permalink: /:title/\n',
+        '_posts/2020-01-02-first.md': '---\ntitle: First\n---\nOne.\n',
+        '_posts/2020-02-03-second.md': '---\ntitle: Second\n---\nTwo.\n',
+        'images/new.png': 'png',
+      });
+      await symlink('rev1', path.join(root, 'current'));
+      synced = await startTestBlog({ SITE_DIR: path.join(root, 'current') });
+      expect((await rawGet(`${synced.url}/second/`)).status).toBe(404);
+      // git-sync makes a new link and renames it over the old one: one atomic swap.
+      await symlink('rev2', path.join(root, 'current.new'));
+      await rename(path.join(root, 'current.new'), path.join(root, 'current'));
+      const blogUrl = synced.url;
+      await within(5000, async () => (await rawGet(`${blogUrl}/second/`)).status === 200);
+      expect((await rawGet(`${blogUrl}/images/new.png`)).status).toBe(200);
+    } finally {
+      await synced?.stop();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
