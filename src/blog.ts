@@ -114,7 +114,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   });
   store.on('conflict', (event) => {
     metrics.conflicts.inc();
-    logger.warn(event, `two posts claim the URL "${event.url}": serving ${event.winner}, dropping ${event.loser}`);
+    logger.warn(event, `two files claim the URL "${event.url}": serving ${event.winner}, dropping ${event.loser}`);
   });
   // The site's config, data and includes reach each render thread once per change, not with every job.
   let shared: SiteContent | undefined;

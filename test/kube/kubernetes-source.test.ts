@@ -215,13 +215,13 @@ describe('URL conflicts', () => {
       expect((await get(`${dirFirst.url}/posts/shared`)).body).toContain('From the folder');
       expect((await get(`${dirFirst.url}/posts/only-in-folder`)).status).toBe(200);
       expect(await metric(dirFirst.opsUrl, 'kubeblog_content_conflicts_total')).toBeGreaterThanOrEqual(1);
-      const warning = dirFirst.logs.lines.find((l) => String(l.msg).includes('two posts claim the URL "/posts/shared"'));
+      const warning = dirFirst.logs.lines.find((l) => String(l.msg).includes('two files claim the URL "/posts/shared"'));
       expect(warning).toMatchObject({ winner: path.join(folder.dir, '2024-03-01-shared.md'), loser: `configmap/${ns}/shared#2024-03-01-shared.md` });
 
       const kubeFirst = await blogIn(ns, { CONTENT_SOURCES: 'kubernetes,directory', POSTS_DIR: folder.dir });
       expect((await get(`${kubeFirst.url}/posts/shared`)).body).toContain('From Kubernetes');
       expect(await metric(kubeFirst.opsUrl, 'kubeblog_content_conflicts_total')).toBeGreaterThanOrEqual(1);
-      expect(kubeFirst.logs.lines.find((l) => String(l.msg).includes('two posts claim the URL "/posts/shared"'))).toMatchObject({
+      expect(kubeFirst.logs.lines.find((l) => String(l.msg).includes('two files claim the URL "/posts/shared"'))).toMatchObject({
         winner: `configmap/${ns}/shared#2024-03-01-shared.md`,
         loser: path.join(folder.dir, '2024-03-01-shared.md'),
       });

@@ -23,6 +23,7 @@ const site: Record<string, string> = {
   'about.md': '---\ntitle: About us\nredirect_from: [/who/]\n---\nWe write *about* things.\n',
   'projects/index.html': '---\ntitle: Projects\n---\n<p class="projects">Our projects at {{ page.url }}</p>\n',
   'notes.md': '---\ntitle: Notes\n---\nExcluded.\n',
+  'clash.md': '---\ntitle: Clash\npermalink: /blog/2020/hello/\n---\nA page where a post is.\n',
   'plain.md': 'No front matter: copied as it is, not a page.\n',
   'assets/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
   '_includes/note.html': '<aside class="note">{{ include.text }}</aside>',
@@ -56,6 +57,13 @@ describe('a Jekyll site', () => {
     const kyoto = await get('/ja/news/kyoto.html');
     expect(kyoto.status).toBe(200);
     expect(kyoto.body.toString()).toContain('News from Kyoto.');
+  });
+
+  it('serves the post when a page claims its URL too, and reports the page', async () => {
+    expect((await get('/blog/2020/hello/')).body.toString()).toContain('First hello');
+    expect(blog.logs.messages()).toContain(
+      `two files claim the URL "/blog/2020/hello/": serving ${path.join(root, '_posts/2020-01-02-hello.md')}, dropping ${path.join(root, 'clash.md')}`,
+    );
   });
 
   it('redirects other spellings, /posts/SLUG and redirect_from to the canonical URL', async () => {
