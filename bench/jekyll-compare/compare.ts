@@ -1,0 +1,404 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { freePort } from '../../test/support/process.js';
+import { attributeValues, hasClass, parseHtml, visibleText } from './html-text.js';
+import { buildCopy, CONTENT_MARKER_ID, type JekyllBuild, type JekyllEntry, prepareCopy, requireJekyll } from './jekyll-build.js';
+
+const MAIN = path.resolve(new URL('../../src/main.js', import.meta.url).pathname);
+
+/** Text that is Jekyll syntax, never prose: in kubeblog's text and not in Jekyll's, it leaked through unrendered. */
+export const LEAK_MARKERS = ['{%', '{{', '{::', '{:', '$$', '[^'] as const;
+
+export interface StaticLink {
+  url: string;
+  status: number;
+}
+
+export interface DocumentResult {
+  kind: JekyllEntry['kind'];
+  source: string;
+  jekyllUrl: string;
+  /** The URL kubeblog answered 200 at, if any. */
+  servedUrl: string | null;
+  /** How that URL was found: Jekyll's URL itself, a redirect from it, or kubeblog's own URL for the file's slug. */
+  found: 'same-url' | 'redirect' | 'slug' | 'none';
+  status: number;
+  textIdentical: boolean;
+  /** Identical once curly quotes, dashes and ellipses are folded to ASCII on both sides. */
+  textIdenticalButTypography: boolean;
+  leaks: Partial<Record<(typeof LEAK_MARKERS)[number], number>>;
+  staticLinks: { checked: number; failed: StaticLink[] };
+  diff: { jekyll: string; kubeblog: string } | null;
+  jekyllChars: number;
+  kubeblogChars: number;
+}
+
+export interface SiteResult {
+  site: string;
+  jekyll: { seconds: number; adjustments: string[] } | { error: string };
+  kubeblog: { started: boolean; note: string | null };
+  documents: DocumentResult[];
+  summary: SiteSummary;
+}
+
+export interface SiteSummary {
+  posts: number;
+  pages: number;
+  served: number;
+  urlIdentical: number;
+  textIdentical: number;
+  textIdenticalButTypography: number;
+  documentsWithLeaks: number;
+  leaks: Partial<Record<(typeof LEAK_MARKERS)[number], number>>;
+  staticLinksChecked: number;
+  staticLinksOk: number;
+}
+
+export interface CompareOptions {
+  jekyllTimeoutMs?: number;
+  kubeblogStartTimeoutMs?: number;
+  /** Parallel requests to kubeblog. */
+  concurrency?: number;
+}
+
+interface Kubeblog {
+  origin: string;
+  basePath: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`kubeblog exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`kubeblog was not ready within ${timeoutMs} ms`);
+}
+
+async function startKubeblog(env: Record<string, string>, basePath: string, timeoutMs: number): Promise<Kubeblog> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      WATCH_POLL_SECONDS: '0',
+      LOG_LEVEL: 'warn',
+      REQUEST_LOG_LEVEL: 'silent',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    await waitReady(`http://127.0.0.1:${metricsPort}/readyz`, child, timeoutMs);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}: ${output.slice(-1000)}`);
+  }
+  return { origin: `http://127.0.0.1:${port}`, basePath, output: () => output, stop };
+}
+
+/** The site's `_posts` folder with the most files: POSTS_DIR reads one folder, and the site may have several. */
+async function largestPostsFolder(siteDir: string): Promise<string> {
+  let best = { dir: path.join(siteDir, '_posts'), files: -1 };
+  const visit = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === '_site' || entry.name === 'node_modules') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.name === '_posts') {
+        const files = (await readdir(full)).length;
+        if (files > best.files) best = { dir: full, files };
+      } else await visit(full);
+    }
+  };
+  await visit(siteDir);
+  return best.dir;
+}
+
+/** Starts kubeblog on the site: SITE_DIR, plus the settings that served a Jekyll site before SITE_DIR existed. */
+async function startOnSite(siteDir: string, basePath: string, timeoutMs: number): Promise<{ blog: Kubeblog; note: string | null }> {
+  const env: Record<string, string> = { SITE_DIR: siteDir, POSTS_DIR: await largestPostsFolder(siteDir) };
+  if (existsSync(path.join(siteDir, '_config.yml'))) env.SITE_CONFIG = path.join(siteDir, '_config.yml');
+  try {
+    return { blog: await startKubeblog(env, basePath, timeoutMs), note: null };
+  } catch (error) {
+    // A setting of the site that kubeblog refuses is itself a finding; the posts can still be compared without it.
+    const { SITE_CONFIG: _refused, ...withoutConfig } = env;
+    const blog = await startKubeblog(withoutConfig, '', timeoutMs);
+    return { blog, note: `did not start with the site's _config.yml, started without it: ${(error as Error).message.slice(0, 300)}` };
+  }
+}
+
+interface Fetched {
+  status: number;
+  url: string;
+  body: string;
+  redirected: boolean;
+}
+
+async function get(origin: string, pathAndQuery: string): Promise<Fetched> {
+  let url = new URL(pathAndQuery, origin).href;
+  let redirected = false;
+  for (let hop = 0; hop < 5; hop++) {
+    const response = await fetch(url, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location !== null) {
+      await response.arrayBuffer();
+      url = new URL(location, url).href;
+      redirected = true;
+      continue;
+    }
+    return { status: response.status, url: new URL(url).pathname, body: await response.text(), redirected };
+  }
+  return { status: 310, url, body: '', redirected };
+}
+
+function foldTypography(text: string): string {
+  return text
+    .replace(/[“”„]/g, '"')
+    .replace(/[‘’‚]/g, "'")
+    .replace(/—/g, '---')
+    .replace(/–/g, '--')
+    .replace(/…/g, '...')
+    .replace(/«/g, '<<')
+    .replace(/»/g, '>>');
+}
+
+function count(text: string, needle: string): number {
+  let n = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) n++;
+  return n;
+}
+
+/** Where the two texts first differ, with some context on each side, trimmed to the same start. */
+export function diffExcerpt(jekyll: string, kubeblog: string, context = 60): { jekyll: string; kubeblog: string } {
+  let start = 0;
+  while (start < jekyll.length && start < kubeblog.length && jekyll[start] === kubeblog[start]) start++;
+  const from = Math.max(0, start - context);
+  const mark = (text: string) => `${from > 0 ? '…' : ''}${text.slice(from, start)}⟦${text.slice(start, start + 2 * context)}${start + 2 * context < text.length ? '…' : ''}`;
+  return { jekyll: mark(jekyll), kubeblog: mark(kubeblog) };
+}
+
+/** The region of kubeblog's page that holds the post or page body. */
+function kubeblogContent(html: string) {
+  const doc = parseHtml(html);
+  const region =
+    doc.find((el) => hasClass(el, 'post-content')) ?? doc.find((el) => hasClass(el, 'page-content')) ?? doc.find((el) => el.name === 'main') ?? doc.find((el) => el.name === 'body');
+  return region?.children ?? doc.root;
+}
+
+function jekyllContent(html: string) {
+  const doc = parseHtml(html);
+  return (doc.find((el) => el.attribs.id === CONTENT_MARKER_ID) ?? doc.find((el) => el.name === 'body'))?.children ?? doc.root;
+}
+
+/** Local links of the content to files Jekyll copied as they are (images, PDFs): not to pages. */
+async function staticTargets(nodes: ReturnType<typeof jekyllContent>, pageUrl: string, build: JekyllBuild): Promise<string[]> {
+  const links = [...attributeValues(nodes, 'img', 'src'), ...attributeValues(nodes, 'a', 'href')];
+  const targets = new Set<string>();
+  for (const link of links) {
+    let resolved: URL;
+    try {
+      resolved = new URL(link, `http://site.invalid${build.baseurl}${pageUrl}`);
+    } catch {
+      continue;
+    }
+    if (resolved.host !== 'site.invalid' || resolved.pathname.endsWith('/')) continue;
+    let within = decodeURIComponent(resolved.pathname);
+    if (build.baseurl !== '' && within.startsWith(`${build.baseurl}/`)) within = within.slice(build.baseurl.length);
+    if (/\.html?$/.test(within)) continue;
+    const file = path.join(build.destination, within);
+    if (!file.startsWith(build.destination + path.sep)) continue;
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile()) targets.add(resolved.pathname);
+  }
+  return [...targets];
+}
+
+interface ApiPost {
+  slug: string;
+  date: string;
+  url: string;
+}
+
+/** kubeblog's URL for a post file, by the slug its name gives (kubeblog's URLs before it followed permalinks). */
+function slugUrl(source: string, posts: ApiPost[]): string | undefined {
+  const match = /(\d{4}-\d{2}-\d{2})-(.+)\.[^.]+$/.exec(path.basename(source));
+  if (!match) return undefined;
+  const [, day, slug] = match;
+  const candidates = posts.filter((post) => post.slug === slug);
+  return (candidates.find((post) => post.date.startsWith(day ?? '')) ?? candidates[0])?.url;
+}
+
+async function compareDocument(entry: JekyllEntry, build: JekyllBuild, blog: Kubeblog, apiPosts: ApiPost[]): Promise<DocumentResult> {
+  const jekyllHtml = await readFile(path.join(build.destination, entry.output), 'utf8');
+  const jekyllNodes = jekyllContent(jekyllHtml);
+  const jekyllText = visibleText(jekyllNodes);
+
+  let response = await get(blog.origin, `${blog.basePath}${entry.url}`);
+  let found: DocumentResult['found'] = response.status === 200 ? (response.redirected ? 'redirect' : 'same-url') : 'none';
+  if (response.status !== 200 && entry.kind === 'post') {
+    const url = slugUrl(entry.source, apiPosts);
+    if (url !== undefined) {
+      response = await get(blog.origin, url);
+      if (response.status === 200) found = 'slug';
+    }
+  }
+  const served = found !== 'none';
+  const kubeblogText = served ? visibleText(kubeblogContent(response.body)) : '';
+  const leaks: DocumentResult['leaks'] = {};
+  if (served) {
+    for (const marker of LEAK_MARKERS) {
+      // `{:` is also counted inside every `{::`; only the extra ones are `{:` leaks.
+      const extra = (text: string) => count(text, marker) - (marker === '{:' ? count(text, '{::') : 0);
+      const leaked = extra(kubeblogText) - extra(jekyllText);
+      if (leaked > 0) leaks[marker] = leaked;
+    }
+  }
+  const failed: StaticLink[] = [];
+  const targets = served ? await staticTargets(jekyllNodes, entry.url, build) : [];
+  for (const target of targets) {
+    const answer = await fetch(new URL(target, blog.origin), { redirect: 'manual' });
+    await answer.arrayBuffer();
+    if (answer.status !== 200) failed.push({ url: target, status: answer.status });
+  }
+  const textIdentical = served && jekyllText === kubeblogText;
+  return {
+    kind: entry.kind,
+    source: entry.source,
+    jekyllUrl: entry.url,
+    servedUrl: served ? response.url : null,
+    found,
+    status: response.status,
+    textIdentical,
+    textIdenticalButTypography: served && foldTypography(jekyllText) === foldTypography(kubeblogText),
+    leaks,
+    staticLinks: { checked: targets.length, failed },
+    diff: served && !textIdentical ? diffExcerpt(jekyllText, kubeblogText) : null,
+    jekyllChars: jekyllText.length,
+    kubeblogChars: kubeblogText.length,
+  };
+}
+
+function unserved(entry: JekyllEntry): DocumentResult {
+  return {
+    kind: entry.kind,
+    source: entry.source,
+    jekyllUrl: entry.url,
+    servedUrl: null,
+    found: 'none',
+    status: 0,
+    textIdentical: false,
+    textIdenticalButTypography: false,
+    leaks: {},
+    staticLinks: { checked: 0, failed: [] },
+    diff: null,
+    jekyllChars: 0,
+    kubeblogChars: 0,
+  };
+}
+
+export function summarize(documents: DocumentResult[]): SiteSummary {
+  const leaks: SiteSummary['leaks'] = {};
+  for (const doc of documents) for (const [marker, n] of Object.entries(doc.leaks)) leaks[marker as keyof typeof leaks] = (leaks[marker as keyof typeof leaks] ?? 0) + n;
+  const checked = documents.reduce((sum, doc) => sum + doc.staticLinks.checked, 0);
+  return {
+    posts: documents.filter((doc) => doc.kind === 'post').length,
+    pages: documents.filter((doc) => doc.kind === 'page').length,
+    served: documents.filter((doc) => doc.found !== 'none').length,
+    urlIdentical: documents.filter((doc) => doc.found === 'same-url').length,
+    textIdentical: documents.filter((doc) => doc.textIdentical).length,
+    textIdenticalButTypography: documents.filter((doc) => doc.textIdenticalButTypography).length,
+    documentsWithLeaks: documents.filter((doc) => Object.keys(doc.leaks).length > 0).length,
+    leaks,
+    staticLinksChecked: checked,
+    staticLinksOk: checked - documents.reduce((sum, doc) => sum + doc.staticLinks.failed.length, 0),
+  };
+}
+
+/**
+ * Builds the Jekyll site folder with Jekyll and serves it with kubeblog (`dist/`, built beforehand), and
+ * compares every post and page Jekyll wrote with what kubeblog answers for it.
+ */
+export async function compareSite(siteDir: string, options: CompareOptions = {}): Promise<SiteResult> {
+  await requireJekyll();
+  const site = path.resolve(siteDir);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'kubeblog-jekyll-compare-'));
+  try {
+    const copy = path.join(work, 'site');
+    const { baseurl, adjustments } = await prepareCopy(site, copy);
+    let build: JekyllBuild;
+    try {
+      build = await buildCopy(copy, path.join(work, '_site'), options.jekyllTimeoutMs ?? 180_000, adjustments, baseurl);
+    } catch (error) {
+      const documents: DocumentResult[] = [];
+      return { site, jekyll: { error: (error as Error).message }, kubeblog: { started: false, note: null }, documents, summary: summarize(documents) };
+    }
+    let started: Awaited<ReturnType<typeof startOnSite>>;
+    try {
+      started = await startOnSite(site, baseurl, options.kubeblogStartTimeoutMs ?? 60_000);
+    } catch (error) {
+      const jekyll = { seconds: Math.round(build.seconds * 10) / 10, adjustments: build.adjustments };
+      const documents = build.entries.map((entry) => unserved(entry));
+      return { site, jekyll, kubeblog: { started: false, note: (error as Error).message.slice(0, 500) }, documents, summary: summarize(documents) };
+    }
+    const { blog, note } = started;
+    try {
+      const api = await get(blog.origin, `${blog.basePath}/api/posts`);
+      const apiPosts = api.status === 200 ? (JSON.parse(api.body) as { posts: ApiPost[] }).posts : [];
+      const limit = pLimit(options.concurrency ?? 4);
+      const documents = await Promise.all(build.entries.map((entry) => limit(() => compareDocument(entry, build, blog, apiPosts))));
+      documents.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+      return {
+        site,
+        jekyll: { seconds: Math.round(build.seconds * 10) / 10, adjustments: build.adjustments },
+        kubeblog: { started: true, note },
+        documents,
+        summary: summarize(documents),
+      };
+    } finally {
+      await blog.stop();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+/** One row per site and a total row, as a Markdown table. */
+export function formatTable(results: SiteResult[]): string {
+  const header = '| site | posts | pages | served | URL identical | text identical | identical but typography | docs with leaks | static files 200 |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const row = (name: string, s: SiteSummary) => {
+    const total = s.posts + s.pages;
+    const leakDetail = Object.entries(s.leaks).map(([marker, n]) => `${marker}×${n}`).join(' ');
+    return `| ${name} | ${s.posts} | ${s.pages} | ${percent(s.served, total)} | ${percent(s.urlIdentical, total)} | ${percent(s.textIdentical, total)} | ${percent(s.textIdenticalButTypography, total)} | ${s.documentsWithLeaks}${leakDetail ? ` (${leakDetail})` : ''} | ${s.staticLinksOk}/${s.staticLinksChecked} |`;
+  };
+  const rows = results.map((result) => ('error' in result.jekyll ? `| ${path.basename(result.site)} | jekyll failed: ${result.jekyll.error.slice(0, 120).replace(/\|/g, '/')} |` : row(path.basename(result.site), result.summary)));
+  const total = summarize(results.flatMap((result) => result.documents));
+  return [header, rule, ...rows, row('**total**', total)].join('\n');
+}
