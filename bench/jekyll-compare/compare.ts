@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -33,6 +33,10 @@ export interface DocumentResult {
   leaks: Partial<Record<(typeof LEAK_MARKERS)[number], number>>;
   staticLinks: { checked: number; failed: StaticLink[] };
   diff: { jekyll: string; kubeblog: string } | null;
+  /** The first difference once typography is folded on both sides: the next cause after quotes and dashes. */
+  foldedDiff: { jekyll: string; kubeblog: string } | null;
+  /** Both visible texts in full, when asked for (CompareOptions.keepTexts). */
+  texts?: { jekyll: string; kubeblog: string };
   jekyllChars: number;
   kubeblogChars: number;
 }
@@ -40,7 +44,8 @@ export interface DocumentResult {
 export interface SiteResult {
   site: string;
   jekyll: { seconds: number; adjustments: string[] } | { error: string };
-  kubeblog: { started: boolean; note: string | null };
+  /** How kubeblog was started, and why the modes tried before it failed. */
+  kubeblog: { started: boolean; mode: StartMode | null; note: string | null };
   documents: DocumentResult[];
   summary: SiteSummary;
 }
@@ -63,6 +68,8 @@ export interface CompareOptions {
   kubeblogStartTimeoutMs?: number;
   /** Parallel requests to kubeblog. */
   concurrency?: number;
+  /** Keep both visible texts of every document in the result. */
+  keepTexts?: boolean;
 }
 
 interface Kubeblog {
@@ -86,10 +93,11 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`kubeblog was not ready within ${timeoutMs} ms`);
 }
 
-async function startKubeblog(env: Record<string, string>, basePath: string, timeoutMs: number): Promise<Kubeblog> {
+async function startKubeblog(env: Record<string, string>, basePath: string, cwd: string, timeoutMs: number): Promise<Kubeblog> {
   const port = await freePort();
   const metricsPort = await freePort();
   const child = spawn(process.execPath, [MAIN], {
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
@@ -136,18 +144,32 @@ async function largestPostsFolder(siteDir: string): Promise<string> {
   return best.dir;
 }
 
-/** Starts kubeblog on the site: SITE_DIR, plus the settings that served a Jekyll site before SITE_DIR existed. */
-async function startOnSite(siteDir: string, basePath: string, timeoutMs: number): Promise<{ blog: Kubeblog; note: string | null }> {
-  const env: Record<string, string> = { SITE_DIR: siteDir, POSTS_DIR: await largestPostsFolder(siteDir) };
-  if (existsSync(path.join(siteDir, '_config.yml'))) env.SITE_CONFIG = path.join(siteDir, '_config.yml');
-  try {
-    return { blog: await startKubeblog(env, basePath, timeoutMs), note: null };
-  } catch (error) {
-    // A setting of the site that kubeblog refuses is itself a finding; the posts can still be compared without it.
-    const { SITE_CONFIG: _refused, ...withoutConfig } = env;
-    const blog = await startKubeblog(withoutConfig, '', timeoutMs);
-    return { blog, note: `did not start with the site's _config.yml, started without it: ${(error as Error).message.slice(0, 300)}` };
+/** How kubeblog was pointed at the site: the whole site, or (before SITE_DIR) one posts folder and the config. */
+export type StartMode = 'SITE_DIR' | 'POSTS_DIR+SITE_CONFIG' | 'POSTS_DIR';
+
+/**
+ * Starts kubeblog on the site with SITE_DIR alone, from an empty working folder: a kubeblog that ignores
+ * SITE_DIR then finds no `posts` folder there and exits, and is started again as it served Jekyll sites
+ * before, on the site's largest `_posts` folder and its `_config.yml`, and without the config if it refuses it.
+ */
+async function startOnSite(siteDir: string, basePath: string, emptyDir: string, timeoutMs: number): Promise<{ blog: Kubeblog; mode: StartMode; note: string | null }> {
+  const postsDir = await largestPostsFolder(siteDir);
+  const config = path.join(siteDir, '_config.yml');
+  const attempts: Array<{ mode: StartMode; env: Record<string, string> }> = [
+    { mode: 'SITE_DIR', env: { SITE_DIR: siteDir } },
+    ...(existsSync(config) ? [{ mode: 'POSTS_DIR+SITE_CONFIG' as const, env: { POSTS_DIR: postsDir, SITE_CONFIG: config } }] : []),
+    { mode: 'POSTS_DIR', env: { POSTS_DIR: postsDir } },
+  ];
+  const refusals: string[] = [];
+  for (const { mode, env } of attempts) {
+    try {
+      const blog = await startKubeblog(env, mode === 'POSTS_DIR' ? '' : basePath, emptyDir, timeoutMs);
+      return { blog, mode, note: refusals.length > 0 ? refusals.join(' / ') : null };
+    } catch (error) {
+      refusals.push(`${mode}: ${(error as Error).message.slice(0, 300)}`);
+    }
   }
+  throw new Error(`kubeblog did not start on the site: ${refusals.join(' / ')}`);
 }
 
 interface Fetched {
@@ -251,7 +273,7 @@ function slugUrl(source: string, posts: ApiPost[]): string | undefined {
   return (candidates.find((post) => post.date.startsWith(day ?? '')) ?? candidates[0])?.url;
 }
 
-async function compareDocument(entry: JekyllEntry, build: JekyllBuild, blog: Kubeblog, apiPosts: ApiPost[]): Promise<DocumentResult> {
+async function compareDocument(entry: JekyllEntry, build: JekyllBuild, blog: Kubeblog, apiPosts: ApiPost[], keepTexts: boolean): Promise<DocumentResult> {
   const jekyllHtml = await readFile(path.join(build.destination, entry.output), 'utf8');
   const jekyllNodes = jekyllContent(jekyllHtml);
   const jekyllText = visibleText(jekyllNodes);
@@ -284,6 +306,8 @@ async function compareDocument(entry: JekyllEntry, build: JekyllBuild, blog: Kub
     if (answer.status !== 200) failed.push({ url: target, status: answer.status });
   }
   const textIdentical = served && jekyllText === kubeblogText;
+  const folded = { jekyll: foldTypography(jekyllText), kubeblog: foldTypography(kubeblogText) };
+  const foldedIdentical = served && folded.jekyll === folded.kubeblog;
   return {
     kind: entry.kind,
     source: entry.source,
@@ -292,10 +316,12 @@ async function compareDocument(entry: JekyllEntry, build: JekyllBuild, blog: Kub
     found,
     status: response.status,
     textIdentical,
-    textIdenticalButTypography: served && foldTypography(jekyllText) === foldTypography(kubeblogText),
+    textIdenticalButTypography: foldedIdentical,
     leaks,
     staticLinks: { checked: targets.length, failed },
     diff: served && !textIdentical ? diffExcerpt(jekyllText, kubeblogText) : null,
+    foldedDiff: served && !foldedIdentical ? diffExcerpt(folded.jekyll, folded.kubeblog) : null,
+    ...(keepTexts && { texts: { jekyll: jekyllText, kubeblog: kubeblogText } }),
     jekyllChars: jekyllText.length,
     kubeblogChars: kubeblogText.length,
   };
@@ -314,6 +340,7 @@ function unserved(entry: JekyllEntry): DocumentResult {
     leaks: {},
     staticLinks: { checked: 0, failed: [] },
     diff: null,
+    foldedDiff: null,
     jekyllChars: 0,
     kubeblogChars: 0,
   };
@@ -353,27 +380,29 @@ export async function compareSite(siteDir: string, options: CompareOptions = {})
       build = await buildCopy(copy, path.join(work, '_site'), options.jekyllTimeoutMs ?? 180_000, adjustments, baseurl);
     } catch (error) {
       const documents: DocumentResult[] = [];
-      return { site, jekyll: { error: (error as Error).message }, kubeblog: { started: false, note: null }, documents, summary: summarize(documents) };
+      return { site, jekyll: { error: (error as Error).message }, kubeblog: { started: false, mode: null, note: null }, documents, summary: summarize(documents) };
     }
     let started: Awaited<ReturnType<typeof startOnSite>>;
     try {
-      started = await startOnSite(site, baseurl, options.kubeblogStartTimeoutMs ?? 60_000);
+      const emptyDir = path.join(work, 'kubeblog-cwd');
+      await mkdir(emptyDir);
+      started = await startOnSite(site, baseurl, emptyDir, options.kubeblogStartTimeoutMs ?? 60_000);
     } catch (error) {
       const jekyll = { seconds: Math.round(build.seconds * 10) / 10, adjustments: build.adjustments };
       const documents = build.entries.map((entry) => unserved(entry));
-      return { site, jekyll, kubeblog: { started: false, note: (error as Error).message.slice(0, 500) }, documents, summary: summarize(documents) };
+      return { site, jekyll, kubeblog: { started: false, mode: null, note: (error as Error).message.slice(0, 1000) }, documents, summary: summarize(documents) };
     }
-    const { blog, note } = started;
+    const { blog, mode, note } = started;
     try {
       const api = await get(blog.origin, `${blog.basePath}/api/posts`);
       const apiPosts = api.status === 200 ? (JSON.parse(api.body) as { posts: ApiPost[] }).posts : [];
       const limit = pLimit(options.concurrency ?? 4);
-      const documents = await Promise.all(build.entries.map((entry) => limit(() => compareDocument(entry, build, blog, apiPosts))));
+      const documents = await Promise.all(build.entries.map((entry) => limit(() => compareDocument(entry, build, blog, apiPosts, options.keepTexts ?? false))));
       documents.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
       return {
         site,
         jekyll: { seconds: Math.round(build.seconds * 10) / 10, adjustments: build.adjustments },
-        kubeblog: { started: true, note },
+        kubeblog: { started: true, mode, note },
         documents,
         summary: summarize(documents),
       };
@@ -398,7 +427,7 @@ export function formatTable(results: SiteResult[]): string {
     const leakDetail = Object.entries(s.leaks).map(([marker, n]) => `${marker}×${n}`).join(' ');
     return `| ${name} | ${s.posts} | ${s.pages} | ${percent(s.served, total)} | ${percent(s.urlIdentical, total)} | ${percent(s.textIdentical, total)} | ${percent(s.textIdenticalButTypography, total)} | ${s.documentsWithLeaks}${leakDetail ? ` (${leakDetail})` : ''} | ${s.staticLinksOk}/${s.staticLinksChecked} |`;
   };
-  const rows = results.map((result) => ('error' in result.jekyll ? `| ${path.basename(result.site)} | jekyll failed: ${result.jekyll.error.slice(0, 120).replace(/\|/g, '/')} |` : row(path.basename(result.site), result.summary)));
+  const rows = results.map((result) => ('error' in result.jekyll ? `| ${path.basename(result.site)} | jekyll failed: ${result.jekyll.error.slice(0, 120).replace(/\|/g, '/')} |` : row(`${path.basename(result.site)} (${result.kubeblog.mode ?? 'kubeblog did not start'})`, result.summary)));
   const total = summarize(results.flatMap((result) => result.documents));
   return [header, rule, ...rows, row('**total**', total)].join('\n');
 }

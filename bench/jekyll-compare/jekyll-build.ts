@@ -155,6 +155,7 @@ export async function requireJekyll(): Promise<void> {
 export async function buildCopy(copyDir: string, destination: string, timeoutMs: number, adjustments: string[], baseurl: string): Promise<JekyllBuild> {
   const tags = new Set<string>();
   const blocks = new Set<string>();
+  const stubDocuments = new Set<string>();
   const manifest = path.join(path.dirname(destination), 'jekyll-manifest.json');
   const started = performance.now();
   for (let attempt = 0; attempt < 30; attempt++) {
@@ -167,13 +168,14 @@ export async function buildCopy(copyDir: string, destination: string, timeoutMs:
       remaining,
     );
     if (result.ok) {
-      const entries = JSON.parse(await readFile(manifest, 'utf8')) as JekyllEntry[];
+      const entries = (JSON.parse(await readFile(manifest, 'utf8')) as JekyllEntry[]).filter((entry) => !stubDocuments.has(entry.source));
       if (tags.size > 0) adjustments.push(`tags stubbed (render nothing in Jekyll): ${[...tags].join(', ')}`);
       if (blocks.size > 0) adjustments.push(`blocks stubbed (render nothing in Jekyll): ${[...blocks].join(', ')}`);
       return { destination, entries, baseurl, seconds: (performance.now() - started) / 1000, adjustments };
     }
     const unknownTag = /Unknown tag '([^']+)'/.exec(result.output)?.[1] ?? /'(end[\w-]+)' is not a valid delimiter/.exec(result.output)?.[1];
     const missingInclude = /included file '([^']+)'/.exec(result.output)?.[1];
+    const missingDocument = /Could not find document '([^']+)' in tag 'link'/.exec(result.output)?.[1];
     const configFile = path.join(copyDir, '_config.yml');
     if (/Psych::DisallowedClass/.test(result.output) && /configuration\.rb/.test(result.output) && !adjustments.includes(CONFIG_REWRITTEN)) {
       // Ruby's YAML reads `permalink: :title` as a Symbol, which Jekyll's safe loading refuses; js-yaml reads a string.
@@ -189,6 +191,13 @@ export async function buildCopy(copyDir: string, destination: string, timeoutMs:
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, '');
       adjustments.push(`include stubbed (empty): ${missingInclude}`);
+    } else if (missingDocument !== undefined && !missingDocument.includes('..') && !stubDocuments.has(missingDocument)) {
+      // Made by a plugin that was not run: an empty page stands in for it, left out of the comparison.
+      const file = path.join(copyDir, missingDocument);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, '---\n---\n');
+      stubDocuments.add(missingDocument);
+      adjustments.push(`document stubbed for {% link %} (empty, not compared): ${missingDocument}`);
     } else {
       throw new JekyllBuildError(`jekyll build failed: ${result.output.split('\n').filter((l) => /error|exception|stopped/i.test(l)).slice(0, 5).join(' | ') || result.output.slice(-500)}`);
     }
