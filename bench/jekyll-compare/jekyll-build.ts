@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -137,9 +138,17 @@ function runJekyll(copyDir: string, destination: string, env: Record<string, str
       'jekyll',
       ['build', '--source', copyDir, '--destination', destination, '--config', `_config.yml,${EXTRA_CONFIG}`],
       { cwd: copyDir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', JEKYLL_NO_BUNDLER_REQUIRE: '1', ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ ok: error === null, output: `${stdout}\n${stderr}${error?.killed ? `\njekyll stopped after ${timeoutMs} ms` : ''}` }),
+      // Jekyll colours its messages; the colour codes are taken out so that they can be matched and read.
+      (error, stdout, stderr) => resolve({ ok: error === null, output: `${stdout}\n${stderr}${error?.killed ? `\njekyll stopped after ${timeoutMs} ms` : ''}`.replace(/\u001b\[[0-9;]*m/g, '') }),
     );
   });
+}
+
+/** The file named at the end of Jekyll's `Liquid Exception: … in <file>` line, if there is one. */
+function failingLiquidFile(output: string): string | undefined {
+  const line = output.split('\n').find((l) => l.includes('Liquid Exception:'))?.trim();
+  const at = line?.lastIndexOf(' in ') ?? -1;
+  return line === undefined || at < 0 ? undefined : line.slice(at + 4);
 }
 
 /** Fails with the way to get Jekyll when this machine has none. */
@@ -176,6 +185,8 @@ export async function buildCopy(copyDir: string, destination: string, timeoutMs:
     const unknownTag = /Unknown tag '([^']+)'/.exec(result.output)?.[1] ?? /'(end[\w-]+)' is not a valid delimiter/.exec(result.output)?.[1];
     const missingInclude = /included file '([^']+)'/.exec(result.output)?.[1];
     const missingDocument = /Could not find document '([^']+)' in tag 'link'/.exec(result.output)?.[1];
+    const failingFile = failingLiquidFile(result.output);
+    const failingSource = failingFile === undefined ? undefined : path.relative(copyDir, path.resolve(copyDir, failingFile));
     const configFile = path.join(copyDir, '_config.yml');
     if (/Psych::DisallowedClass/.test(result.output) && /configuration\.rb/.test(result.output) && !adjustments.includes(CONFIG_REWRITTEN)) {
       // Ruby's YAML reads `permalink: :title` as a Symbol, which Jekyll's safe loading refuses; js-yaml reads a string.
@@ -198,6 +209,10 @@ export async function buildCopy(copyDir: string, destination: string, timeoutMs:
       await writeFile(file, '---\n---\n');
       stubDocuments.add(missingDocument);
       adjustments.push(`document stubbed for {% link %} (empty, not compared): ${missingDocument}`);
+    } else if (failingSource !== undefined && !failingSource.startsWith('..') && existsSync(path.join(copyDir, failingSource)) && missingDocument === undefined) {
+      // Liquid this Jekyll cannot run in one file (a plugin's filter, a data file it refused): no ground truth for it.
+      await rm(path.join(copyDir, failingSource));
+      adjustments.push(`file removed, its Liquid fails in this Jekyll: ${failingSource}`);
     } else {
       throw new JekyllBuildError(`jekyll build failed: ${result.output.split('\n').filter((l) => /error|exception|stopped/i.test(l)).slice(0, 5).join(' | ') || result.output.slice(-500)}`);
     }
