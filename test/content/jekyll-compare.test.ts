@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { compareSite, type DocumentResult, type SiteResult } from '../../bench/jekyll-compare/compare.js';
+import { compareSite, diffExcerpt, type DocumentResult, type SiteResult } from '../../bench/jekyll-compare/compare.js';
+import { parseHtml, visibleText } from '../../bench/jekyll-compare/html-text.js';
 
 const SITE = fileURLToPath(new URL('../../../test/fixtures/jekyll-sites/org-blog', import.meta.url));
 
@@ -90,5 +91,25 @@ describe('kubeblog against Jekyll 4.3 on the organisation blog fixture', () => {
     expect(summary.urlIdentical).toBeGreaterThanOrEqual(URL_IDENTICAL_AT_LEAST);
     expect(summary.staticLinksOk).toBeGreaterThanOrEqual(STATIC_FILES_OK_AT_LEAST);
     expect(summary.documentsWithLeaks).toBeLessThanOrEqual(LEAKED_SYNTAX_AT_MOST);
+  });
+});
+
+describe('the text the comparison reads from a page', () => {
+  const text = (html: string) => visibleText(parseHtml(html).root);
+
+  it('joins inline elements without a space and separates blocks with one, as a reader sees them', () => {
+    expect(text('<p>Mar<em>ked</em> <a href="#">up</a></p><ul><li>one</li><li>two</li></ul><p>x<br>y</p>')).toBe('Marked up one two x y');
+  });
+
+  it('decodes entities and keeps typography and non-breaking spaces as whitespace', () => {
+    expect(text('<p>It&rsquo;s &ldquo;quoted&rdquo; &ndash; 5&nbsp;%&hellip;</p>')).toBe('It’s “quoted” – 5 %…');
+  });
+
+  it('leaves out what is never shown: scripts, styles and templates', () => {
+    expect(text('<p>shown</p><script>var hidden = 1;</script><style>p{}</style><template><p>later</p></template>')).toBe('shown');
+  });
+
+  it('marks where two texts first differ', () => {
+    expect(diffExcerpt('I can’t stop', "I can't stop", 4)).toEqual({ jekyll: '… can⟦’t stop', kubeblog: "… can⟦'t stop" });
   });
 });
