@@ -11,6 +11,9 @@ import { buildCopy, CONTENT_MARKER_ID, type JekyllBuild, type JekyllEntry, prepa
 /** The kubeblog to compare: this build's, or another build's `dist/src/main.js` named by KUBEBLOG_MAIN. */
 const MAIN = process.env.KUBEBLOG_MAIN ?? path.resolve(new URL('../../src/main.js', import.meta.url).pathname);
 
+/** No request to kubeblog may hang the comparison: a minute covers a cold render of a long post on a busy machine. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** Text that is Jekyll syntax, never prose: in kubeblog's text and not in Jekyll's, it leaked through unrendered. */
 export const LEAK_MARKERS = ['{%', '{{', '{::', '{:', '$$', '[^'] as const;
 
@@ -85,7 +88,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`kubeblog exited with code ${child.exitCode}`);
     try {
-      if ((await fetch(url)).status === 200) return;
+      if ((await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).status === 200) return;
     } catch {
       // Not listening yet.
     }
@@ -189,7 +192,7 @@ async function get(origin: string, pathAndQuery: string): Promise<Fetched> {
   let url = new URL(pathAndQuery, origin).href;
   let redirected = false;
   for (let hop = 0; hop < 5; hop++) {
-    const response = await fetch(url, { redirect: 'manual' });
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location !== null) {
       await response.arrayBuffer();
@@ -307,7 +310,7 @@ async function compareDocument(entry: JekyllEntry, build: JekyllBuild, blog: Kub
   const failed: StaticLink[] = [];
   const targets = served ? await staticTargets(jekyllNodes, entry.url, build) : [];
   for (const target of targets) {
-    const answer = await fetch(new URL(target, blog.origin), { redirect: 'manual' });
+    const answer = await fetch(new URL(target, blog.origin), { redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     await answer.arrayBuffer();
     if (answer.status !== 200) failed.push({ url: target, status: answer.status });
   }
