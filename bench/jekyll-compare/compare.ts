@@ -79,7 +79,6 @@ export interface CompareOptions {
 interface Kubeblog {
   origin: string;
   basePath: string;
-  output(): string;
   stop(): Promise<void>;
 }
 
@@ -116,9 +115,11 @@ async function startKubeblog(env: Record<string, string>, basePath: string, cwd:
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The last words only, for the message when it does not start.
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -130,7 +131,7 @@ async function startKubeblog(env: Record<string, string>, basePath: string, cwd:
     await stop();
     throw new Error(`${(error as Error).message}: ${output.slice(-1000)}`);
   }
-  return { origin: `http://127.0.0.1:${port}`, basePath, output: () => output, stop };
+  return { origin: `http://127.0.0.1:${port}`, basePath, stop };
 }
 
 /** The site's `_posts` folder with the most files: POSTS_DIR reads one folder, and the site may have several. */
@@ -202,9 +203,11 @@ async function get(origin: string, pathAndQuery: string): Promise<Fetched> {
     }
     return { status: response.status, url: new URL(url).pathname, body: await response.text(), redirected };
   }
+  // Still redirected after five hops: a loop, not an answer.
   return { status: 310, url, body: '', redirected };
 }
 
+/** Kramdown's typographic characters as the ASCII they are typed as, to tell typography from other differences. */
 function foldTypography(text: string): string {
   return text
     .replace(/[“”„]/g, '"')
@@ -256,7 +259,12 @@ async function staticTargets(nodes: ReturnType<typeof jekyllContent>, pageUrl: s
       continue;
     }
     if (resolved.host !== 'site.invalid' || resolved.pathname.endsWith('/')) continue;
-    let within = decodeURIComponent(resolved.pathname);
+    let within: string;
+    try {
+      within = decodeURIComponent(resolved.pathname);
+    } catch {
+      continue; // A malformed escape names no file.
+    }
     if (build.baseurl !== '' && within.startsWith(`${build.baseurl}/`)) within = within.slice(build.baseurl.length);
     if (/\.html?$/.test(within)) continue;
     const file = path.join(build.destination, within);
