@@ -38,12 +38,12 @@ const doc = (source: string): DocumentResult => {
   return found;
 };
 
-beforeAll(async () => {
-  // Fails with the way to install Jekyll when this machine has none.
-  result = await compareSite(SITE, { keepTexts: true, jekyllTimeoutMs: 40_000, kubeblogStartTimeoutMs: 15_000 });
-}, 60_000);
-
 describe('kubeblog against Jekyll 4.3 on the organisation blog fixture', () => {
+  beforeAll(async () => {
+    // Fails with the way to install Jekyll when this machine has none.
+    result = await compareSite(SITE, { keepTexts: true, jekyllTimeoutMs: 40_000, kubeblogStartTimeoutMs: 15_000 });
+  }, 60_000);
+
   it('has Jekyll build every post and page at the URLs its permalink setting gives', () => {
     expect(result.jekyll).toEqual({ seconds: expect.any(Number), adjustments: ['plugins not installed, dropped: jekyll-sitemap'] });
     expect(result.documents.map((d) => [d.source, d.jekyllUrl])).toEqual([
