@@ -374,6 +374,8 @@ const STATIC_FILES = [
 
 interface StaticComparison {
   file: string;
+  /** How kubeblog's handler was mounted (bench/static-server.ts). */
+  mount: 'express' | 'direct';
   kubeblog: WrkResult;
   nginx: WrkResult;
   ratio: number;
@@ -381,31 +383,34 @@ interface StaticComparison {
 }
 
 /**
- * The same image files in one folder, served by kubeblog's static file handler behind its middleware
- * (bench/static-server.ts) and by nginx with sendfile, neither logging, in alternating rounds.
+ * The same image files in one folder, served by kubeblog's static file handler (bench/static-server.ts),
+ * mounted in Express behind kubeblog's middleware and directly ahead of Express, and by nginx with
+ * sendfile, none logging, in alternating rounds.
  */
 async function staticFiles(): Promise<StaticComparison[]> {
   const root = path.join(WORK, 'static-root');
   await rm(root, { recursive: true, force: true });
   await mkdir(path.join(root, 'assets'), { recursive: true });
   for (const file of STATIC_FILES) await writeFile(path.join(root, file.path), randomBytes(file.bytes));
-  const blog = await startStaticServer(root, STATIC_FILES[0]?.path ?? '/');
+  const nginx = await startNginx(root, path.join(WORK, 'nginx-static'), { accessLog: false });
   try {
-    const nginx = await startNginx(root, path.join(WORK, 'nginx-static'), { accessLog: false });
-    try {
-      for (const file of STATIC_FILES) await wrk(`${blog.url}${file.path}`, { seconds: 2 });
-      const comparisons: StaticComparison[] = [];
-      for (const file of STATIC_FILES) {
-        const turns = await alternate(roundLoad(blog, file.path, {}), roundLoad(nginx, file.path, {}));
-        comparisons.push({ file: file.name, kubeblog: turns.a, nginx: turns.b, ratio: turns.ratio, rounds: turns.rounds });
-        log(`${file.name} (static file): kubeblog ${turns.a.rps} req/s, nginx ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
+    const comparisons: StaticComparison[] = [];
+    for (const mount of ['direct', 'express'] as const) {
+      const blog = await startStaticServer(root, STATIC_FILES[0]?.path ?? '/', mount);
+      try {
+        for (const file of STATIC_FILES) await wrk(`${blog.url}${file.path}`, { seconds: 2 });
+        for (const file of STATIC_FILES) {
+          const turns = await alternate(roundLoad(blog, file.path, {}), roundLoad(nginx, file.path, {}));
+          comparisons.push({ file: file.name, mount, kubeblog: turns.a, nginx: turns.b, ratio: turns.ratio, rounds: turns.rounds });
+          log(`${file.name} (static file, ${mount}): kubeblog ${turns.a.rps} req/s, nginx ${turns.b.rps} req/s, ratio ${turns.ratio} (rounds ${turns.rounds.join(' ')})`);
+        }
+      } finally {
+        await blog.stop();
       }
-      return comparisons;
-    } finally {
-      await nginx.stop();
     }
+    return comparisons;
   } finally {
-    await blog.stop();
+    await nginx.stop();
   }
 }
 
@@ -458,11 +463,11 @@ async function pageSections(): Promise<{ sections: string[]; results: object }> 
 async function staticSections(): Promise<{ sections: string[]; results: object }> {
   const staticComparisons = await staticFiles();
   const sections = [
-    "Static files of a site, the same file from the same folder: kubeblog's static file handler (send) behind its middleware against nginx with sendfile, neither logging.",
+    "Static files of a site, the same file from the same folder: kubeblog's static file handler (send), directly ahead of Express as the fast path serves cached pages or mounted in Express behind kubeblog's middleware, against nginx with sendfile, none logging.",
     '',
     table(
-      ['file', 'kubeblog req/s', 'nginx req/s', 'kubeblog / nginx', 'kubeblog p50 / p99 ms', 'nginx p50 / p99 ms'],
-      staticComparisons.map((c) => [c.file, c.kubeblog.rps, c.nginx.rps, c.ratio, `${c.kubeblog.p50ms} / ${c.kubeblog.p99ms}`, `${c.nginx.p50ms} / ${c.nginx.p99ms}`]),
+      ['file', 'kubeblog handler', 'kubeblog req/s', 'nginx req/s', 'kubeblog / nginx', 'kubeblog p50 / p99 ms', 'nginx p50 / p99 ms'],
+      staticComparisons.map((c) => [c.file, c.mount, c.kubeblog.rps, c.nginx.rps, c.ratio, `${c.kubeblog.p50ms} / ${c.kubeblog.p99ms}`, `${c.nginx.p50ms} / ${c.nginx.p99ms}`]),
     ),
     '',
   ];

@@ -190,10 +190,10 @@ http {
 }
 
 /** bench/static-server.js on the server core, serving the static files of the site folder `root`. */
-export async function startStaticServer(root: string, probePath: string): Promise<Server> {
+export async function startStaticServer(root: string, probePath: string, mode: 'express' | 'direct'): Promise<Server> {
   const port = await freePort();
   const script = path.join(ROOT, 'dist/bench/static-server.js');
-  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, script, root, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, script, root, String(port), mode], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}${probePath}`, 10_000);
   return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };

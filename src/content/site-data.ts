@@ -111,19 +111,20 @@ export async function loadSiteData(dataDir: string, siteDir = path.dirname(dataD
   return { data, problems };
 }
 
-async function readFolder(dir: string, relative: string, into: SiteData, siteRoot: string, problems: DataProblem[]): Promise<void> {
+/** Reads one folder into `into`; false when the folder itself could not be read (a problem says why). */
+async function readFolder(dir: string, relative: string, into: SiteData, siteRoot: string, problems: DataProblem[]): Promise<boolean> {
   let names: string[];
   try {
     const real = await realpath(dir);
     if (!isWithin(siteRoot, real)) {
       problems.push({ file: relative, reason: `its real path ${real} is outside the site folder` });
-      return;
+      return false;
     }
     names = (await readdir(dir)).filter((name) => !name.startsWith('.')).sort();
   } catch (error) {
     // A site without `_data` has empty site.data, as in Jekyll.
     if (relative !== '' || (error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file: relative, reason: (error as Error).message });
-    return;
+    return false;
   }
   const folders: string[] = [];
   const byGlobOrder = (a: string, b: string) => DATA_EXTENSIONS.indexOf(path.extname(a)) - DATA_EXTENSIONS.indexOf(path.extname(b));
@@ -154,9 +155,9 @@ async function readFolder(dir: string, relative: string, into: SiteData, siteRoo
   }
   for (const name of folders) {
     const nested: SiteData = {};
-    into[dataKey(name)] = nested;
-    await readFolder(path.join(dir, name), relative === '' ? name : `${relative}/${name}`, nested, siteRoot, problems);
+    if (await readFolder(path.join(dir, name), relative === '' ? name : `${relative}/${name}`, nested, siteRoot, problems)) into[dataKey(name)] = nested;
   }
+  return true;
 }
 
 function isWithin(root: string, file: string): boolean {

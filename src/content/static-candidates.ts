@@ -37,6 +37,9 @@ export function entryFilterSettings(config: { exclude?: unknown; include?: unkno
   };
 }
 
+/** Linux's PATH_MAX: no file has a longer path, so a longer request path names none. */
+const PATH_MAX = 4096;
+
 /**
  * Whether Jekyll copies the file at `relativePath` (`/`-separated, relative to the site folder) to
  * `_site`, given its front matter does not make it a page. Jekyll reads the site a folder at a time and
@@ -46,20 +49,24 @@ export function entryFilterSettings(config: { exclude?: unknown; include?: unkno
  *   `exclude: [a]` drops `about.md` too) and not `include`;
  * - it is not matched by `include` and its name starts with `.`, `_`, `#` or `~`, or ends with `~`.
  * A name in `include` that is the file's whole path is copied whatever its folders are called, as
- * Jekyll's Reader#read_included_excludes does.
+ * Jekyll's Reader#read_included_excludes does. Paths longer than PATH_MAX are never files: the check
+ * costs the path's depth times its length, and a request path is for anyone to choose.
  */
 export function isStaticCandidate(relativePath: string, settings: EntryFilterSettings): boolean {
+  if (relativePath.length > PATH_MAX) return false;
   const names = relativePath.split('/').filter((name) => name !== '');
   if (names.length === 0) return false;
   const whole = names.join('/');
   if (settings.include.some((entry) => entry.replace(/^\/+/, '') === whole)) return true;
-  const excludeOnly = settings.exclude.filter((pattern) => !settings.include.includes(pattern));
+  const { include, excludeOnly } = compiled(settings);
+  let prefix = '';
   for (let depth = 0; depth < names.length; depth++) {
     const name = names[depth] as string;
+    prefix += `/${name}`;
     const isFolder = depth < names.length - 1;
     if (name.endsWith('.')) return false;
-    const included = matchesAny(settings.include, name, isFolder);
-    if (!included && matchesAny(excludeOnly, names.slice(0, depth + 1).join('/'), isFolder)) return false;
+    const included = matchesAny(include, `/${name}`, isFolder);
+    if (!included && matchesAny(excludeOnly, prefix, isFolder)) return false;
     if (!included && (isSpecial(name) || name.endsWith('~'))) return false;
   }
   return true;
@@ -70,33 +77,104 @@ function isSpecial(name: string): boolean {
   return first === '.' || first === '_' || first === '#' || first === '~';
 }
 
-/** EntryFilter#glob_include?: both sides are joined to the site folder, here to `/`. */
-function matchesAny(patterns: readonly string[], entry: string, isFolder: boolean): boolean {
-  const path = `/${entry}`;
-  return patterns.some((pattern) => {
-    const full = `/${pattern.replace(/^\/+/, '')}`;
-    return fnmatch(full, path) || path.startsWith(full) || (isFolder && full === `${path}/`);
-  });
+/** A pattern of `include` or `exclude`, joined to `/` as Jekyll joins it to the site folder. */
+interface CompiledPattern {
+  full: string;
+  glob: GlobToken[];
 }
+
+const compiledSettings = new WeakMap<EntryFilterSettings, { include: CompiledPattern[]; excludeOnly: CompiledPattern[] }>();
+
+/** The settings' patterns, compiled once per settings object. */
+function compiled(settings: EntryFilterSettings): { include: CompiledPattern[]; excludeOnly: CompiledPattern[] } {
+  let patterns = compiledSettings.get(settings);
+  if (!patterns) {
+    const compile = (pattern: string): CompiledPattern => {
+      const full = `/${pattern.replace(/^\/+/, '')}`;
+      return { full, glob: compileGlob(full) };
+    };
+    patterns = {
+      include: settings.include.map(compile),
+      // EntryFilter#excluded? matches `exclude - include`.
+      excludeOnly: settings.exclude.filter((pattern) => !settings.include.includes(pattern)).map(compile),
+    };
+    compiledSettings.set(settings, patterns);
+  }
+  return patterns;
+}
+
+/** EntryFilter#glob_include? on `path`, the entry joined to `/`. */
+function matchesAny(patterns: readonly CompiledPattern[], path: string, isFolder: boolean): boolean {
+  return patterns.some(({ full, glob }) => path.startsWith(full) || (isFolder && full === `${path}/`) || matchGlob(glob, path));
+}
+
+/** One element of a glob: `*`, or a test of one character. */
+type GlobToken = { star: true } | { star: false; test(char: string): boolean };
 
 /**
  * Ruby's `File.fnmatch(pattern, path)` without flags: `*` matches any run of characters, `/` included,
  * `?` any one character, `[...]` a set (`[!...]` or `[^...]` its complement, `a-z` ranges), and `\`
- * escapes. Matched with one backtracking point, the last `*`, so the time is at most the product of the
- * two lengths, never exponential.
+ * escapes; an unclosed `[` is itself.
  */
 export function fnmatch(pattern: string, text: string): boolean {
+  return matchGlob(compileGlob(pattern), text);
+}
+
+function compileGlob(pattern: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
+  for (let p = 0; p < pattern.length; ) {
+    const element = pattern[p] as string;
+    if (element === '*') {
+      tokens.push({ star: true });
+      p++;
+    } else if (element === '?') {
+      tokens.push({ star: false, test: () => true });
+      p++;
+    } else if (element === '\\' && p + 1 < pattern.length) {
+      const literal = pattern[p + 1];
+      tokens.push({ star: false, test: (char) => char === literal });
+      p += 2;
+    } else {
+      const set = element === '[' ? compileSet(pattern, p + 1) : undefined;
+      if (set) {
+        tokens.push({ star: false, test: set.test });
+        p = set.next;
+      } else {
+        tokens.push({ star: false, test: (char) => char === element });
+        p++;
+      }
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Matches with one backtracking point, the last `*`: the time is at most the product of the two
+ * lengths, never exponential. The part after the last `*` must match the end of the text, which is
+ * checked first: most paths fail there at once (`*.log` against `photo.png`).
+ */
+function matchGlob(tokens: readonly GlobToken[], text: string): boolean {
+  let lastStar = tokens.length - 1;
+  while (lastStar >= 0 && !tokens[lastStar]?.star) lastStar--;
+  if (lastStar >= 0) {
+    const tail = tokens.length - 1 - lastStar;
+    if (text.length < tail) return false;
+    for (let i = 1; i <= tail; i++) {
+      const token = tokens[lastStar + i] as { test(char: string): boolean };
+      if (!token.test(text[text.length - tail + i - 1] as string)) return false;
+    }
+  }
   let p = 0;
   let t = 0;
   let starP = -1;
   let starT = 0;
   while (t < text.length) {
-    const step = p < pattern.length ? matchOne(pattern, p, text[t] as string) : undefined;
-    if (pattern[p] === '*') {
+    const token = tokens[p];
+    if (token?.star) {
       starP = p++;
       starT = t;
-    } else if (step !== undefined && step.matched) {
-      p = step.next;
+    } else if (token && token.test(text[t] as string)) {
+      p++;
       t++;
     } else if (starP !== -1) {
       p = starP + 1;
@@ -105,28 +183,16 @@ export function fnmatch(pattern: string, text: string): boolean {
       return false;
     }
   }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
-}
-
-/** Whether the pattern element at `p` (not a `*`) matches `char`, and where the next element starts. */
-function matchOne(pattern: string, p: number, char: string): { matched: boolean; next: number } {
-  const element = pattern[p];
-  if (element === '?') return { matched: true, next: p + 1 };
-  if (element === '\\' && p + 1 < pattern.length) return { matched: pattern[p + 1] === char, next: p + 2 };
-  if (element === '[') {
-    const set = matchSet(pattern, p + 1, char);
-    if (set) return set;
-  }
-  return { matched: element === char, next: p + 1 };
+  while (tokens[p]?.star) p++;
+  return p === tokens.length;
 }
 
 /** A `[...]` set starting after its `[`; undefined when it is never closed (the `[` is then literal). */
-function matchSet(pattern: string, start: number, char: string): { matched: boolean; next: number } | undefined {
+function compileSet(pattern: string, start: number): { test(char: string): boolean; next: number } | undefined {
   let i = start;
   const negated = pattern[i] === '!' || pattern[i] === '^';
   if (negated) i++;
-  let found = false;
+  const ranges: [string, string][] = [];
   let first = true;
   while (i < pattern.length && (first || pattern[i] !== ']')) {
     first = false;
@@ -139,8 +205,8 @@ function matchSet(pattern: string, start: number, char: string): { matched: bool
       if (high === '\\' && i + 2 < pattern.length) high = pattern[++i + 1] as string;
       i += 2;
     }
-    if (low <= char && char <= high) found = true;
+    ranges.push([low, high]);
   }
   if (i >= pattern.length) return undefined;
-  return { matched: found !== negated, next: i + 1 };
+  return { test: (char) => ranges.some(([low, high]) => low <= char && char <= high) !== negated, next: i + 1 };
 }

@@ -1,8 +1,15 @@
 import { realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import send from 'send';
+
+/**
+ * A request handler of Node's own http module, which Express also takes as middleware: the caller may
+ * mount it in Express (`app.use(BASE_PATH, staticFiles(…))`, which strips the mount path from `req.url`)
+ * or ahead of Express, as kubeblog's fast path serves cached pages. `next()` means "not mine".
+ */
+export type StaticFilesHandler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 export interface StaticFilesOptions {
   /** The site folder the files are served from. */
@@ -32,19 +39,22 @@ export interface StaticFilesOptions {
  * malformed percent-encoding, NUL, and files whose real path, after symlinks, leaves the site folder.
  * A folder's path with a trailing slash serves its `index.html` when that is a static file.
  */
-export function staticFiles(options: StaticFilesOptions): RequestHandler {
+export function staticFiles(options: StaticFilesOptions): StaticFilesHandler {
   const { root, isStatic, maxAgeSeconds } = options;
-  return (req: Request, res: Response, next: NextFunction) => {
+  const confinedFile = confinement(root);
+  return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       next();
       return;
     }
-    const relative = staticPath(req.path);
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const relative = staticPath(query === -1 ? url : url.slice(0, query));
     if (relative === undefined || !isStatic(relative)) {
       next();
       return;
     }
-    void confinedFile(root, relative).then((real) => {
+    void confinedFile(relative).then((real) => {
       if (real === undefined) {
         next();
         return;
@@ -54,7 +64,7 @@ export function staticFiles(options: StaticFilesOptions): RequestHandler {
   };
 }
 
-function serve(req: Request, res: Response, next: NextFunction, root: string, relative: string, maxAgeSeconds: number): void {
+function serve(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, root: string, relative: string, maxAgeSeconds: number): void {
   // send decodes the path it is given: each segment is encoded back.
   const encoded = '/' + relative.split('/').map(encodeURIComponent).join('/');
   send(req, encoded, {
@@ -66,7 +76,7 @@ function serve(req: Request, res: Response, next: NextFunction, root: string, re
     acceptRanges: true,
     maxAge: maxAgeSeconds * 1000,
   })
-    .on('headers', (response: Response, _file: string, stat: Stats) => {
+    .on('headers', (response: ServerResponse, _file: string, stat: Stats) => {
       response.setHeader('ETag', strongEtag(stat));
     })
     .on('directory', () => next())
@@ -99,16 +109,35 @@ export function staticPath(requestPath: string): string | undefined {
   return names.join('/');
 }
 
-/** The real path of the file, when it exists and its real path lies inside the real site folder. */
-async function confinedFile(root: string, relative: string): Promise<string | undefined> {
-  try {
-    const [realRoot, real] = await Promise.all([realpath(root), realpath(path.join(root, relative))]);
-    const inside = path.relative(realRoot, real);
-    if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) return undefined;
-    return real;
-  } catch {
-    return undefined;
-  }
+/**
+ * The real path of a file, when it exists and lies inside the real site folder. The folder's real path is
+ * kept, and looked up again only when a file seems outside it: a site folder that is a symlink swapped to
+ * a new checkout (as git-sync does) is followed, and a request costs one realpath, not two.
+ */
+function confinement(root: string): (relative: string) => Promise<string | undefined> {
+  let realRoot: Promise<string> | undefined;
+  const inside = (base: string, file: string) => {
+    const relative = path.relative(base, file);
+    return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+  };
+  return async (relative) => {
+    let real: string;
+    try {
+      real = await realpath(path.join(root, relative));
+    } catch {
+      return undefined;
+    }
+    try {
+      realRoot ??= realpath(root);
+      if (inside(await realRoot, real)) return real;
+      realRoot = realpath(root);
+      return inside(await realRoot, real) ? real : undefined;
+    } catch {
+      // A site folder that could not be resolved is looked up again next time.
+      realRoot = undefined;
+      return undefined;
+    }
+  };
 }
 
 /** Size, modification time in microseconds and inode: each changes when the content can have. */

@@ -26,6 +26,22 @@ describe('the files Jekyll copies to _site', () => {
   });
 });
 
+describe('hostile request paths', () => {
+  const settings = entryFilterSettings({ exclude: ['*.log', '*a*a*a*a*a*a*a*a*b'] });
+  it.each([
+    ['100 KB of one-letter folders', 'a/'.repeat(50_000) + 'x'],
+    ['4 KB of one-letter folders, the longest path a file can have', 'a/'.repeat(2047) + 'x'],
+    ['4 KB of longer folders', 'aaaa/'.repeat(819) + 'x'],
+  ])('are checked in well under a second: %s', (_name, file) => {
+    expect(quickestCpuMs(() => isStaticCandidate(file, settings), 1000)).toBeLessThan(1000);
+  });
+
+  it('names no file when longer than PATH_MAX', () => {
+    expect(isStaticCandidate('a/'.repeat(2048) + 'x', entryFilterSettings({}))).toBe(false);
+    expect(isStaticCandidate('a/'.repeat(2047) + 'x', entryFilterSettings({}))).toBe(true);
+  });
+});
+
 describe('File.fnmatch without flags', () => {
   it.each([
     ['*.log', 'a/b.log', true],

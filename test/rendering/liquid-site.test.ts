@@ -192,6 +192,14 @@ describe('hostile Liquid with tags that cannot run', () => {
   ])('renders 100 KB of %s in linear time', (_name, text) => {
     expect(quickestCpuMs(() => liquid.render(text, scopeFor()), 1000)).toBeLessThan(1000);
   });
+
+  it.each([
+    ['openers', '{%'.repeat(50_000)],
+    ['unclosed include_relative tags', '{% include_relative '.repeat(5000) + '%}'],
+    ['include_relative tags', '{% include_relative x.md %}'.repeat(4000)],
+  ])('finds include_relative names in 100 KB of %s in linear time', (_name, text) => {
+    expect(quickestCpuMs(() => relativeIncludeNames(text), 1000)).toBeLessThan(1000);
+  });
 });
 
 describe('on render threads', () => {

@@ -49,6 +49,27 @@ describe('RenderPool', () => {
     await expect(p.run<string>({ value: 'still here' })).resolves.toBe('still here');
   });
 
+  it('sends shared data to each thread once per change, and to a thread that replaced one', async () => {
+    const p = startPool(2, 1000);
+    await p.ready();
+    p.share({ site: 1 });
+    const seen = () => p.run<{ shared: unknown; sharedMessages: number }>({ sharedSeen: true });
+    // Enough jobs at once that both threads take some.
+    const first = await Promise.all(Array.from({ length: 6 }, seen));
+    expect(new Set(first.map((answer) => JSON.stringify(answer)))).toEqual(new Set([JSON.stringify({ shared: { site: 1 }, sharedMessages: 1 })]));
+    p.share({ site: 2 });
+    const second = await Promise.all(Array.from({ length: 6 }, seen));
+    for (const answer of second) expect(answer).toEqual({ shared: { site: 2 }, sharedMessages: 2 });
+  });
+
+  it('sends the shared data to a thread that replaced one before its first job', async () => {
+    const p = startPool(1, 1000);
+    await p.ready();
+    p.share({ site: 1 });
+    await expect(p.run({ exit: true })).rejects.toThrow(/exited/);
+    await expect(p.run({ sharedSeen: true })).resolves.toEqual({ shared: { site: 1 }, sharedMessages: 1 });
+  });
+
   it('rejects at start when its module cannot be loaded', async () => {
     pool = new RenderPool({ script: new URL('./no-such-worker.js', import.meta.url), workerData: undefined, threads: 1, timeoutMs: 1000, maxHeapMb: 32 });
     await expect(pool.ready()).rejects.toThrow(/could not start/);

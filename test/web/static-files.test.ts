@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -165,6 +165,41 @@ describe('static files of the site', () => {
     const answer = await get(requestPath);
     expect(answer.status).toBe(404);
     expect(answer.body.toString()).toBe('not found');
+  });
+
+  it('follows a site folder that is a symlink swapped to another checkout, and refuses the old one', async () => {
+    const checkouts = await mkdtemp(path.join(tmpdir(), 'kubeblog-checkouts-'));
+    try {
+      await mkdir(path.join(checkouts, 'one'));
+      await mkdir(path.join(checkouts, 'two'));
+      await writeFile(path.join(checkouts, 'one', 'old.txt'), 'old\n');
+      await writeFile(path.join(checkouts, 'two', 'new.txt'), 'new\n');
+      const current = path.join(checkouts, 'current');
+      await symlink(path.join(checkouts, 'one'), current);
+      const app = express();
+      app.use(staticFiles({ root: current, isStatic: () => true, maxAgeSeconds: 0 }));
+      app.use((_req, res) => {
+        res.sendStatus(404);
+      });
+      const swapped = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => swapped.once('listening', resolve));
+      const at = (swapped.address() as AddressInfo).port;
+      const fetchText = async (file: string) => {
+        const res = await fetch(`http://127.0.0.1:${at}/${file}`);
+        return `${res.status} ${await res.text()}`;
+      };
+      try {
+        expect(await fetchText('old.txt')).toBe('200 old\n');
+        await symlink(path.join(checkouts, 'two'), `${current}.next`);
+        await rename(`${current}.next`, current);
+        expect(await fetchText('new.txt')).toBe('200 new\n');
+        expect(await fetchText('old.txt')).toBe('404 Not Found');
+      } finally {
+        await new Promise((resolve) => swapped.close(resolve));
+      }
+    } finally {
+      await rm(checkouts, { recursive: true, force: true });
+    }
   });
 
   it('leaves other methods to the next handler', async () => {
