@@ -2,7 +2,6 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler } 
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { ContentStore } from '../content/store.js';
-import type { SiteContent } from '../content/site-content.js';
 import type { BuildInfo } from '../ops/build-info.js';
 import type { Config } from '../ops/config.js';
 import { type Health, probeRouter } from '../ops/health.js';
@@ -16,7 +15,7 @@ import { blogRouter, pageKey } from './blog-routes.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
 import { routeLabel, writePage } from './respond.js';
 import { siteContextFactory } from './site.js';
-import { staticFiles } from './static-files.js';
+import { STATIC_ROUTE, siteStaticFiles } from './static-files.js';
 
 export interface WebAppDeps {
   config: Config;
@@ -92,25 +91,6 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
-/**
- * The static files of a Jekyll site (SITE_DIR): only those the current site lists, read from the site
- * folder's path as it is now, so a git-sync swap serves the new checkout at once.
- */
-function siteStaticFiles(config: Config, store: ContentStore): RequestHandler {
-  const handlers = new WeakMap<SiteContent, RequestHandler>();
-  return (req, res, next) => {
-    const site = store.catalog().site;
-    if (!site || config.siteDir === undefined) return next();
-    let handler = handlers.get(site);
-    if (!handler) {
-      const files = site.staticFiles;
-      handler = staticFiles({ root: config.siteDir, isStatic: (rel) => files.has(rel), maxAgeSeconds: config.cacheMaxAgeSeconds });
-      handlers.set(site, handler);
-    }
-    handler(req, res, next);
-  };
-}
-
 /** The public app: the blog under BASE_PATH, probes and /version at the root. */
 export function createWebApp(deps: WebAppDeps): express.Express {
   const { config, store, theme, renderer, cache, metrics, health } = deps;
@@ -131,8 +111,18 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   });
 
   app.use(probeRouter(health));
+  // A site's own files come first, as the fast path serves them: its robots.txt over kubeblog's.
+  if (config.siteDir !== undefined) {
+    const files = siteStaticFiles(config.siteDir, config.cacheMaxAgeSeconds, () => store.catalog().site);
+    app.use(config.basePath || '/', (req, res, next) => {
+      res.locals.route = STATIC_ROUTE;
+      files(req, res, () => {
+        delete res.locals.route;
+        next();
+      });
+    });
+  }
   app.use(config.basePath || '/', blogRouter({ config, store, theme, renderer, cache, metrics, assets: deps.assets, siteFor }));
-  app.use(config.basePath || '/', siteStaticFiles(config, store));
 
   // Links from the Jekyll era (date URLs, `permalink`) move permanently to the post's address.
   app.use((req, res, next) => {

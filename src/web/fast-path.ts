@@ -10,6 +10,7 @@ import { pageKey } from './blog-routes.js';
 import type { Encoding, PageCache, RenderedPage } from './page-cache.js';
 import { rememberingEncodingChooser } from './respond.js';
 import { originResolver } from './site.js';
+import { STATIC_ROUTE, siteStaticFiles } from './static-files.js';
 
 const ENCODINGS: readonly Encoding[] = ['identity', 'gzip', 'br'];
 
@@ -75,6 +76,46 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
     child.observe(seconds);
   };
 
+  const logRequest = (req: IncomingMessage, res: ServerResponse, url: string, id: string, seconds: number) => {
+    const level = requestLogLevel(url, res.statusCode, logLevel);
+    if (level !== 'silent' && logger.isLevelEnabled(level)) {
+      logger[level](
+        {
+          req: requestLogFields({ id, method: req.method, url, headers: req.headers, remoteAddress: req.socket.remoteAddress }),
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(seconds * 1000),
+        },
+        `${req.method} ${url} ${res.statusCode}`,
+      );
+    }
+  };
+
+  // A Jekyll site's static files, ahead of Express: its middleware cost half of nginx's rate on images.
+  const files = config.siteDir === undefined ? undefined : siteStaticFiles(config.siteDir, config.cacheMaxAgeSeconds, () => store.catalog().site);
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, url: string, path: string, start: bigint): boolean => {
+    if (!files || store.catalog().site === undefined) return false;
+    const base = config.basePath;
+    if (base !== '' && !path.startsWith(`${base}/`)) return false;
+    const id = requestIdOf(req);
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
+    res.setHeader('X-Request-Id', id);
+    if (health.isDraining) res.setHeader('Connection', 'close');
+    const finished = () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      observe(req.method ?? 'GET', STATIC_ROUTE, res.statusCode, seconds);
+      logRequest(req, res, url, id, seconds);
+    };
+    res.once('finish', finished);
+    req.url = url.slice(base.length);
+    files(req, res, () => {
+      // Not a file of the site: Express answers, and logs, as for any other path.
+      res.off('finish', finished);
+      req.url = url;
+      app(req, res);
+    });
+    return true;
+  };
+
   return (req: IncomingMessage, res: ServerResponse) => {
     if (!usable || (req.method !== 'GET' && req.method !== 'HEAD')) return app(req, res);
     const start = process.hrtime.bigint();
@@ -83,7 +124,10 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
     const path = query === -1 ? url : url.slice(0, query);
     const origin = originOf('http', req.headers.host);
     const page = cache.get(pageKey(origin, path), store.catalog().version);
-    if (!page) return app(req, res);
+    if (!page) {
+      if (!serveStatic(req, res, url, path, start)) app(req, res);
+      return;
+    }
     const encoding = chooseEncoding(req, page);
     const body = page.encodedBody(encoding);
     if (!body) return app(req, res);
@@ -99,16 +143,6 @@ export function withFastPath(app: RequestListener, deps: FastPathDeps): RequestL
 
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     observe(req.method, page.route, res.statusCode, seconds);
-    const level = requestLogLevel(url, res.statusCode, logLevel);
-    if (level !== 'silent' && logger.isLevelEnabled(level)) {
-      logger[level](
-        {
-          req: requestLogFields({ id, method: req.method, url, headers: req.headers, remoteAddress: req.socket.remoteAddress }),
-          res: { statusCode: res.statusCode },
-          responseTime: Math.round(seconds * 1000),
-        },
-        `${req.method} ${url} ${res.statusCode}`,
-      );
-    }
+    logRequest(req, res, url, id, seconds);
   };
 }

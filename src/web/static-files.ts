@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import send from 'send';
+import type { SiteContent } from '../content/site-content.js';
 
 /**
  * A request handler of Node's own http module, which Express also takes as middleware: the caller may
@@ -22,6 +23,28 @@ export interface StaticFilesOptions {
   isStatic(relativePath: string): boolean;
   /** `Cache-Control: public, max-age=…`; 0 has browsers revalidate every time (a 304 when unchanged). */
   maxAgeSeconds: number;
+}
+
+/** The route label of static files in the metrics. */
+export const STATIC_ROUTE = '/:static';
+
+/**
+ * The static files of the current Jekyll site: only those it lists, read below the site folder's path
+ * as it is now, so a git-sync swap serves the new checkout at once.
+ */
+export function siteStaticFiles(siteDir: string, maxAgeSeconds: number, currentSite: () => SiteContent | undefined): StaticFilesHandler {
+  const handlers = new WeakMap<SiteContent, StaticFilesHandler>();
+  return (req, res, next) => {
+    const site = currentSite();
+    if (!site) return next();
+    let handler = handlers.get(site);
+    if (!handler) {
+      const files = site.staticFiles;
+      handler = staticFiles({ root: siteDir, isStatic: (rel) => files.has(rel), maxAgeSeconds });
+      handlers.set(site, handler);
+    }
+    handler(req, res, next);
+  };
 }
 
 /**

@@ -93,6 +93,11 @@ describe('a Jekyll site', () => {
     expect((await get('/_config.yml')).status).toBe(404);
     expect((await get('/_includes/note.html')).status).toBe(404);
     expect((await get('/plain.md')).status).toBe(200);
+    expect(logo.headers['x-request-id']).toBeDefined();
+    expect(logo.headers['content-security-policy']).toBeDefined();
+    const exposition = await blog.blog.metrics.registry.metrics();
+    expect(exposition).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/:static",status_code="200"\} [1-9]/);
+    expect(blog.logs.messages()).toContain('GET /assets/logo.svg 200');
   });
 
   it("gives Liquid the site's data and includes, and leaves out only the tag that cannot run", async () => {
