@@ -1,0 +1,8 @@
+import type { MarkedExtension } from 'marked';
+import type { KramdownOptions } from './index.js';
+import { kramdownTypography, typography } from './typography.js';
+
+/** kramdown's span-level syntax and typography, as marked extensions. */
+export function kramdownInlineExtensions(options: KramdownOptions): MarkedExtension[] {
+  return [kramdownTypography(typography(options.smartQuotes, options.typographicSymbols))];
+}
