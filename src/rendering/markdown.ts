@@ -4,6 +4,7 @@ import { Marked, type Tokens } from 'marked';
 import { gfmHeadingId } from 'marked-gfm-heading-id';
 import { markedHighlight } from 'marked-highlight';
 import { kramdownExtensions } from './kramdown/index.js';
+import { KRAMDOWN_TEXT_STOPS } from './kramdown/inline-extensions.js';
 import { type MarkdownLimits, MarkdownNestingError, markdownGuard, markdownProblem } from './markdown-guard.js';
 import type { MarkdownSettings } from './markdown-settings.js';
 
@@ -55,7 +56,7 @@ export function createMarkdown(settings: MarkdownSettings, limits: MarkdownLimit
         },
       },
     },
-    markdownGuard(limits),
+    markdownGuard(limits, settings.dialect === 'kramdown' ? KRAMDOWN_TEXT_STOPS : ''),
   );
   return {
     toHtml: (markdown) => {

@@ -1,9 +1,13 @@
 import type { MarkedExtension } from 'marked';
 import { kramdownFootnotes } from './footnotes.js';
 import type { KramdownOptions } from './index.js';
+import { kramdownMath } from './math.js';
 import { kramdownTypography, typography } from './typography.js';
 
 /** kramdown's span-level syntax and typography, as marked extensions. */
 export function kramdownInlineExtensions(options: KramdownOptions): MarkedExtension[] {
-  return [kramdownFootnotes(options.footnoteNr), kramdownTypography(typography(options.smartQuotes, options.typographicSymbols))];
+  return [kramdownFootnotes(options.footnoteNr), kramdownMath(), kramdownTypography(typography(options.smartQuotes, options.typographicSymbols))];
 }
+
+/** Characters at which marked's text must stop for these extensions' tokenizers to be tried. */
+export { MATH_TEXT_STOPS as KRAMDOWN_TEXT_STOPS } from './math.js';
