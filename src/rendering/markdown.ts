@@ -3,6 +3,7 @@ import hljs from 'highlight.js/lib/common';
 import { Marked, type Tokens } from 'marked';
 import { gfmHeadingId } from 'marked-gfm-heading-id';
 import { markedHighlight } from 'marked-highlight';
+import { liquid } from './highlight/liquid.js';
 import { kramdownExtensions } from './kramdown/index.js';
 import { KRAMDOWN_TEXT_STOPS } from './kramdown/inline-extensions.js';
 import { type MarkdownLimits, MarkdownNestingError, markdownGuard, markdownProblem } from './markdown-guard.js';
@@ -23,6 +24,8 @@ function isExternal(href: string): boolean {
 export function createMarkdown(settings: MarkdownSettings, limits: MarkdownLimits): { toHtml(markdown: string): string; inlineToHtml(markdown: string): string } {
   // The ~40 common grammars load in a third of the time of all ~190, which start-up would pay for every
   // pod; the rest register into the same highlighter the first time a post names a language it lacks.
+  // Jekyll posts show Liquid, which Rouge highlights and highlight.js has no grammar for.
+  if (!hljs.getLanguage('liquid')) hljs.registerLanguage('liquid', liquid);
   let allLanguages = false;
   const knows = (language: string): boolean => {
     if (hljs.getLanguage(language)) return true;
