@@ -119,48 +119,53 @@ function smartQuoteAt(text: string, at: number, quotes: Typography['quotes']): [
   return [c0, 1];
 }
 
+/** Where a quote, a symbol or an entity can start; plain text between them is copied as it is. */
+const CANDIDATES = /["'&<>.-]/g;
+
 /**
  * A run of plain text with kramdown's typographic symbols and smart quotes, scanning as kramdown's span
  * parser does: from each position it takes the earliest place a quote rule or a symbol can start, a quote
- * rule starting one character early to see what stands before the quote. `following` is the source after
- * the run (only its first few characters matter), for rules that look ahead.
+ * rule starting one character early to see what stands before the quote, unless that character was
+ * consumed already or another parser claims it. `following` is the source after the run (only its first
+ * few characters matter), for rules that look ahead.
  */
 export function typeset(run: string, following: string, settings: Typography): string {
   const text = run + following.slice(0, 4);
   let out = '';
-  let at = 0;
-  while (at < run.length) {
+  // Everything before `consumed` has been read by a rule, a symbol or an entity.
+  let consumed = 0;
+  CANDIDATES.lastIndex = 0;
+  for (let match = CANDIDATES.exec(run); match; match = CANDIDATES.exec(run)) {
+    const at = match.index;
+    if (at < consumed) continue;
     const char = run[at] as string;
-    const next = text[at + 1];
-    if (claimedByOtherParsers(char)) {
-      out += char;
-      at++;
-      continue;
-    }
+    let start = at;
+    let replacement: string | undefined;
+    let length = 0;
     if (char === '&') {
       ENTITY.lastIndex = at;
-      if (ENTITY.test(run)) {
-        out += run.slice(at, ENTITY.lastIndex);
-        at = ENTITY.lastIndex;
-        continue;
-      }
-    }
-    if (isQuote(char) || isQuote(next)) {
-      const [replacement, length] = smartQuoteAt(text, at, settings.quotes);
-      out += replacement;
-      at += length;
+      if (!ENTITY.test(run)) continue;
+      out += run.slice(consumed, ENTITY.lastIndex);
+      consumed = ENTITY.lastIndex;
+      CANDIDATES.lastIndex = consumed;
       continue;
     }
-    const symbol = symbolAt(text, at);
-    if (symbol !== undefined) {
-      out += settings.symbols[symbol[1]];
-      at += symbol[0];
-      continue;
+    if (isQuote(char)) {
+      const before = run[at - 1];
+      if (at - 1 >= consumed && before !== undefined && !claimedByOtherParsers(before)) start = at - 1;
+      [replacement, length] = smartQuoteAt(text, start, settings.quotes);
+    } else {
+      if (char === '>' && run[at - 1] === ' ' && at - 1 >= consumed && run[at + 1] === '>') start = at - 1;
+      const symbol = symbolAt(text, start);
+      if (symbol === undefined) continue;
+      replacement = settings.symbols[symbol[1]];
+      length = symbol[0];
     }
-    out += char;
-    at++;
+    out += run.slice(consumed, start) + replacement;
+    consumed = start + length;
+    CANDIDATES.lastIndex = consumed;
   }
-  return out;
+  return out + run.slice(consumed);
 }
 
 /** Elements whose content kramdown keeps raw: no quotes or symbols are set inside them. */
