@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createLiquid } from '../../../src/rendering/liquid.js';
 import { createMarkdown } from '../../../src/rendering/markdown.js';
 import { markdownSettings } from '../../../src/rendering/markdown-settings.js';
 import { quickestCpuMs } from '../../support/cpu.js';
@@ -33,6 +34,15 @@ describe('Liquid highlighting', () => {
     expect(fenced('{% comment %} {{ x }} {% endcomment %}{% raw %}{{ not liquid }}{% endraw %}')).toBe(
       '<pre><code class="hljs language-liquid"><span class="hljs-comment">{% comment %} {{ x }} {% endcomment %}</span>' +
         '<span class="hljs-template-tag">{% raw %}</span>{{ not liquid }}<span class="hljs-template-tag">{% endraw %}</span>\n</code></pre>',
+    );
+  });
+
+  it('highlights {% highlight liquid %} blocks, whose Liquid is shown, not run', () => {
+    const liquid = createLiquid({ renderLimitMs: 1000, memoryLimit: 1e6, parseLimit: 1e6 });
+    const scope = { site: { url: '', baseurl: '', title: 'Site', description: '', author: '' }, page: { title: 'Post' }, postUrl: () => undefined };
+    const { text } = liquid.render('{% highlight liquid %}\n{{ page.title | upcase }}\n{% endhighlight %}\n', scope);
+    expect(markdown.toHtml(text)).toBe(
+      '<pre><code class="hljs language-liquid"><span class="hljs-template-variable">{{ page.title | <span class="hljs-built_in">upcase</span> }}</span>\n</code></pre>',
     );
   });
 
