@@ -1,4 +1,5 @@
 import type { MarkedExtension, Token, Tokens } from 'marked';
+import { childLists } from './typography.js';
 
 /** `[^label]: content`, its content lexed. */
 interface FootnoteDefinition {
@@ -80,11 +81,10 @@ function backlinks(item: FootnoteItem, afterText: boolean): string {
 function eachTokenList(tokens: Token[], visit: (tokens: Token[]) => void): void {
   visit(tokens);
   for (const token of tokens) {
-    if (token.type === 'list') for (const item of (token as Tokens.List).items) eachTokenList(item.tokens, visit);
-    else if (token.type === 'table') {
+    if (token.type === 'table') {
       const table = token as Tokens.Table;
       for (const cell of [...table.header, ...table.rows.flat()]) eachTokenList(cell.tokens, visit);
-    } else if ('tokens' in token && Array.isArray(token.tokens)) eachTokenList(token.tokens, visit);
+    } else for (const children of childLists(token)) eachTokenList(children, visit);
   }
 }
 

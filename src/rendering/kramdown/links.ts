@@ -1,4 +1,5 @@
 import type { MarkedExtension, Token, Tokens } from 'marked';
+import { childLists } from './typography.js';
 
 /**
  * The end of `[text]` opening `src` (the index of `]`), for link text without brackets inside it, which
@@ -48,11 +49,10 @@ function isBareAddress(token: Token): boolean {
 function unlinkBareAddresses(tokens: Token[]): void {
   tokens.forEach((token, index) => {
     if (isBareAddress(token)) tokens[index] = { type: 'text', raw: token.raw, text: token.raw };
-    else if (token.type === 'list') for (const item of (token as Tokens.List).items) unlinkBareAddresses(item.tokens);
     else if (token.type === 'table') {
       const table = token as Tokens.Table;
       for (const cell of [...table.header, ...table.rows.flat()]) unlinkBareAddresses(cell.tokens);
-    } else if ('tokens' in token && Array.isArray(token.tokens)) unlinkBareAddresses(token.tokens);
+    } else for (const children of childLists(token)) unlinkBareAddresses(children);
   });
 }
 

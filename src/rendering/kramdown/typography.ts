@@ -244,12 +244,29 @@ function typesetBlocks(tokens: Token[], settings: Typography): void {
         break;
       }
       default:
-        if ('tokens' in token && Array.isArray(token.tokens) && !['code', 'codespan', 'html'].includes(token.type)) typesetBlocks(token.tokens, settings);
+        // Other extensions' tokens (definition lists, HTML blocks with Markdown, notes) hold theirs here.
+        if (token.type === 'code' || token.type === 'html') break;
+        for (const children of childLists(token)) {
+          if (children.some(isInlineToken)) typesetInline(children, '', settings);
+          else typesetBlocks(children, settings);
+        }
     }
   }
 }
 
-const BLOCK_TYPES = new Set(['paragraph', 'heading', 'space', 'list', 'blockquote', 'table', 'code', 'hr']);
+const INLINE_TYPES = new Set(['em', 'strong', 'link', 'image', 'codespan', 'del', 'br', 'escape']);
+/** Block-level text (a tight list item's) holds inline tokens; inline text holds none. */
+const isInlineToken = (token: Token): boolean => (token.type === 'text' ? !('tokens' in token && token.tokens) : INLINE_TYPES.has(token.type));
+
+/** The lists of tokens a token holds, as marked's walkTokens finds them. */
+export function childLists(token: Token): Token[][] {
+  const lists: Token[][] = [];
+  for (const key of ['tokens', 'items']) {
+    const children = (token as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(children)) lists.push(children as Token[]);
+  }
+  return lists;
+}
 
 /**
  * kramdown's smart quotes and typographic symbols, which Jekyll leaves on: `"a" -- b...` becomes
@@ -268,8 +285,7 @@ export function kramdownTypography(settings: Typography): MarkedExtension {
     hooks: {
       processAllTokens(tokens) {
         // parseInline hands over inline tokens, parse block tokens.
-        const inline = !tokens.some((token) => BLOCK_TYPES.has(token.type) || (token.type === 'html' && token.block));
-        if (inline) typesetInline(tokens, '', settings);
+        if (tokens.some(isInlineToken)) typesetInline(tokens, '', settings);
         else typesetBlocks(tokens, settings);
         return tokens;
       },

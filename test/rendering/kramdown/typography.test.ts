@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { Marked, type Token } from 'marked';
+import { kramdownTypography, typography } from '../../../src/rendering/kramdown/typography.js';
 import { createMarkdown } from '../../../src/rendering/markdown.js';
 import { markdownSettings } from '../../../src/rendering/markdown-settings.js';
 import { quickestCpuMs } from '../../support/cpu.js';
@@ -62,6 +64,29 @@ describe('kramdown typography', () => {
     expect(german.toHtml('"Hallo" -- it\'s... << a >>')).toBe('<p>„Hallo“ - it‘s... &lt;&lt;a\u00a0»</p>\n');
     const numbered = createMarkdown(markdownSettings('kramdown', { smart_quotes: '8216,8217,171,187' }), limits);
     expect(numbered.toHtml('"Hi" \'x\'')).toBe('<p>«Hi» ‘x’</p>\n');
+  });
+
+  it('sets text that other extensions hold in their own tokens, as definition lists do', () => {
+    // kramdown makes <dt>“a” – b</dt> of the term of `"a" -- b\n: definition`.
+    const marked = new Marked(
+      {
+        extensions: [
+          {
+            name: 'term',
+            level: 'block',
+            tokenizer(src) {
+              const line = /^!term (.*)\n?/.exec(src);
+              return line ? { type: 'term', raw: line[0], items: [{ type: 'termText', raw: line[1], tokens: this.lexer.inline(line[1] ?? '') }] } : undefined;
+            },
+            renderer(token) {
+              return `<dt>${this.parser.parseInline((token.items as { tokens: Token[] }[])[0]?.tokens ?? [])}</dt>\n`;
+            },
+          },
+        ],
+      },
+      kramdownTypography(typography(['lsquo', 'rsquo', 'ldquo', 'rdquo'], {})),
+    );
+    expect(marked.parse('!term "a" -- b\n')).toBe('<dt>“a” – b</dt>\n');
   });
 
   it('leaves GitHub-flavoured posts as they are written', () => {
