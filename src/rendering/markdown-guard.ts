@@ -762,6 +762,29 @@ const guardedBlocks = new WeakMap<object, Tokenizer['rules']['block']>();
  * `:-`, to the end. Whether the rule matches does not depend on the rows (there may be none), so the
  * paragraph rule here looks only for the header and delimiter rows. marked's own rules if they differ.
  */
+const stoppingRules = new WeakMap<object, Map<string, Tokenizer['rules']['inline']>>();
+/** Where marked's text rule stops for the tokenizers of emphasis, code, links and tags. */
+const TEXT_STOP_CLASS = '(?=[\\\\<!\\[`*';
+
+/**
+ * The inline rules with the text rule also stopping before each of `stops`, so an inline extension that
+ * starts at one of them is tried there. A start function would do the same, but marked then clips the
+ * text the guarded text tokenizer reads, which must be the rest of its inline run.
+ */
+function inlineRulesStoppingAt(inline: Tokenizer['rules']['inline'], stops: string): Tokenizer['rules']['inline'] {
+  const text = inline.text.source;
+  if (stops === '' || !occursOnce(text, TEXT_STOP_CLASS)) return inline;
+  let byStops = stoppingRules.get(inline);
+  if (!byStops) stoppingRules.set(inline, (byStops = new Map()));
+  let stopping = byStops.get(stops);
+  if (!stopping) {
+    const escaped = stops.replace(/[\\\]^-]/g, '\\$&');
+    stopping = { ...inline, text: new RegExp(text.replace(TEXT_STOP_CLASS, TEXT_STOP_CLASS + escaped), inline.text.flags) };
+    byStops.set(stops, stopping);
+  }
+  return stopping;
+}
+
 function guardedBlockRules(block: Tokenizer['rules']['block']): Tokenizer['rules']['block'] {
   let guardedBlock = guardedBlocks.get(block);
   if (!guardedBlock) {
@@ -941,10 +964,13 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
   constructor(
     options: MarkedOptions<ParserOutput, RendererOutput> | undefined,
     private readonly limits: MarkdownLimits,
+    textStops: string,
   ) {
     super(options);
     const tokenizer = this.options.tokenizer;
-    if (tokenizer) tokenizer.rules = { ...tokenizer.rules, block: guardedBlockRules(tokenizer.rules.block) };
+    if (tokenizer) {
+      tokenizer.rules = { ...tokenizer.rules, block: guardedBlockRules(tokenizer.rules.block), inline: inlineRulesStoppingAt(tokenizer.rules.inline, textStops) };
+    }
     this.guardRules = tokenizer ? guardRules(tokenizer.rules.inline) : undefined;
   }
 
@@ -977,13 +1003,13 @@ class GuardedLexer<ParserOutput, RendererOutput> extends Lexer<ParserOutput, Ren
 }
 
 /** A marked extension that lexes with the guards above. */
-export function markdownGuard(limits: MarkdownLimits): MarkedExtension {
+export function markdownGuard(limits: MarkdownLimits, textStops = ''): MarkedExtension {
   return {
     tokenizer: guardedTokenizers,
     hooks: {
       provideLexer(block = true) {
         return <ParserOutput, RendererOutput>(src: string, options?: MarkedOptions<ParserOutput, RendererOutput>) => {
-          const lexer = new GuardedLexer(options, limits);
+          const lexer = new GuardedLexer(options, limits, textStops);
           return block ? lexer.lex(src) : lexer.inlineTokens(src);
         };
       },
