@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createLiquid } from '../../../src/rendering/liquid.js';
 import { createMarkdown } from '../../../src/rendering/markdown.js';
 import { markdownSettings } from '../../../src/rendering/markdown-settings.js';
-import { quickestCpuMs } from '../../support/cpu.js';
+import { quickestCpuMs } from '../../support/cpu-time.js';
 
 const limits = { maxNesting: 32 };
 const markdown = createMarkdown(markdownSettings('kramdown', {}), limits);

@@ -3,7 +3,7 @@ import { Marked, type Token } from 'marked';
 import { kramdownTypography, typography } from '../../../src/rendering/kramdown/typography.js';
 import { createMarkdown } from '../../../src/rendering/markdown.js';
 import { markdownSettings } from '../../../src/rendering/markdown-settings.js';
-import { quickestCpuMs } from '../../support/cpu.js';
+import { quickestCpuMs } from '../../support/cpu-time.js';
 import { asReadersSee } from '../../support/kramdown-output.js';
 
 const limits = { maxNesting: 32 };
