@@ -1,4 +1,5 @@
 import type { MarkedExtension } from 'marked';
+import { kramdownBlockExtensions } from './block-extensions.js';
 
 /**
  * The `kramdown:` options of a Jekyll `_config.yml` that change what a post looks like, with Jekyll's
@@ -36,6 +37,5 @@ export const DEFAULT_KRAMDOWN_OPTIONS: KramdownOptions = {
 
 /** The marked extensions that make marked read kramdown as Jekyll configures it. */
 export function kramdownExtensions(options: KramdownOptions): MarkedExtension[] {
-  void options;
-  return [];
+  return [...kramdownBlockExtensions(options)];
 }

@@ -1,0 +1,103 @@
+import type { Token, TokenizerAndRendererExtension, Tokens } from 'marked';
+import { type Attributes, attributesHtml, blockAttributes } from './attribute-lists.js';
+
+/**
+ * Header ids as kramdown's GFM parser makes them: the header's text (entities as characters, no markup,
+ * no image text), lower-cased, stripped of all but word characters, `-`, spaces and tabs, which become
+ * `-`; the n-th repeat of an id gets `-n`; `auto_id_prefix` goes in front. `{#id}` at the end of a header
+ * and `#id` in its IAL set the id instead, and a header with `.no_toc` stays out of the TOC.
+ */
+
+/** Characters kramdown's GFM ids drop: all but Ruby's `\p{Word}`, `-`, space and tab. */
+const NON_WORD = /[^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}\- \t]/gu;
+
+/** `{#id}` ending a header's text, as kramdown's header rule reads it. */
+const HEADER_ID = /[\t ]\{#([A-Za-z_:][\w:.-]*)\}$/;
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g, (entity, name: string) => {
+    if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
+    if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
+    return ENTITIES[name] ?? entity;
+  });
+}
+
+/** The text kramdown makes a header's id from: `--` and `---` are dashes there, which ids drop. */
+export function plainText(tokens: Token[]): string {
+  let text = '';
+  for (const token of tokens) {
+    if (token.type === 'text' || token.type === 'escape') text += decodeEntities((token as Tokens.Text).text).replace(/-{2,3}/g, '');
+    else if (token.type === 'codespan') text += (token as Tokens.Codespan).text;
+    else if (token.type === 'image' || token.type === 'html' || token.type === 'br') continue;
+    else if ('tokens' in token && Array.isArray(token.tokens)) text += plainText(token.tokens);
+    else if (token.type === 'kramdownAttributed') text += plainText((token as unknown as { children: Token[] }).children);
+  }
+  return text;
+}
+
+/** Makes the ids of one document's headers, in document order. */
+export function headerIdMaker(prefix: string): (text: string) => string {
+  const seen = new Map<string, number>();
+  return (text) => {
+    let id = text.toLowerCase().replace(NON_WORD, '').replace(/[ \t]/g, '-');
+    const count = (seen.get(id) ?? -1) + 1;
+    seen.set(id, count);
+    if (count > 0) id += `-${count}`;
+    return prefix + id;
+  };
+}
+
+/** The attributes each heading is written with, set by assignHeaderIds. */
+export const headingAttributes = new WeakMap<Token, Attributes>();
+
+export interface HeaderIdOptions {
+  autoIds: boolean;
+  autoIdPrefix: string;
+}
+
+/** Every heading of the document, in document order, with the containers it stands in walked through. */
+export function headingsOf(tokens: Token[], found: Tokens.Heading[] = []): Tokens.Heading[] {
+  for (const token of tokens) {
+    if (token.type === 'heading') found.push(token as Tokens.Heading);
+    else if (token.type === 'blockquote') headingsOf((token as Tokens.Blockquote).tokens, found);
+    else if (token.type === 'list') for (const item of (token as Tokens.List).items) headingsOf(item.tokens, found);
+    else if (token.type === 'kramdownAttributed') headingsOf((token as unknown as { children: Token[] }).children, found);
+    else {
+      const blocks = (token as { blockChildren?: Token[][] }).blockChildren;
+      if (blocks) for (const block of blocks) headingsOf(block, found);
+    }
+  }
+  return found;
+}
+
+/** Gives each heading its attributes: its IAL's, then its `{#id}` or its generated id. */
+export function assignHeaderIds(tokens: Token[], options: HeaderIdOptions): Tokens.Heading[] {
+  const makeId = headerIdMaker(options.autoIdPrefix);
+  const headings = headingsOf(tokens);
+  for (const heading of headings) {
+    const attributes: Attributes = new Map(blockAttributes.get(heading)?.attributes);
+    const last = heading.tokens.at(-1);
+    const own = last?.type === 'text' ? HEADER_ID.exec((last as Tokens.Text).text) : null;
+    if (last && own?.[1]) {
+      const text = (last as Tokens.Text).text.slice(0, own.index).trimEnd();
+      (last as Tokens.Text).text = text;
+      (last as Tokens.Text).raw = text;
+      if (!attributes.has('id')) attributes.set('id', own[1]);
+    }
+    if (!attributes.has('id') && options.autoIds) attributes.set('id', makeId(plainText(heading.tokens)));
+    headingAttributes.set(heading, attributes);
+  }
+  return headings;
+}
+
+export const kramdownHeadings: TokenizerAndRendererExtension = {
+  name: 'heading',
+  level: 'block',
+  renderer(token) {
+    const heading = token as Tokens.Heading;
+    const attributes = headingAttributes.get(heading) ?? new Map<string, string>();
+    return `<h${heading.depth}${attributesHtml(attributes)}>${this.parser.parseInline(heading.tokens)}</h${heading.depth}>\n`;
+  },
+};
