@@ -1,5 +1,6 @@
 import type { MarkedExtension, Token } from 'marked';
 import { applyBlockAttributeLists, attributedElements, blockAttributeLists, spanAttributeLists } from './attribute-lists.js';
+import { blockExtensions, inlineOptions, spanExtensions } from './extensions.js';
 import { assignHeaderIds, kramdownHeadings } from './header-ids.js';
 import type { KramdownOptions } from './index.js';
 import { kramdownParagraphs } from './paragraph-ends.js';
@@ -13,16 +14,32 @@ import { insertTocs, tableOfContents } from './toc.js';
 export function kramdownBlockExtensions(options: KramdownOptions): MarkedExtension[] {
   return [
     kramdownParagraphs(),
-    { extensions: [blockAttributeLists, spanAttributeLists, attributedElements, kramdownHeadings, tableOfContents] },
+    { extensions: [blockAttributeLists, spanAttributeLists, attributedElements, kramdownHeadings, tableOfContents, blockExtensions, spanExtensions] },
     {
       hooks: {
         processAllTokens(tokens: Token[]) {
           applyBlockAttributeLists(tokens);
-          const headings = assignHeaderIds(tokens, options);
-          insertTocs(tokens, headings, options.tocLevels);
+          const effective = withInlineOptions(options, inlineOptions(tokens));
+          const headings = assignHeaderIds(tokens, effective);
+          insertTocs(tokens, headings, effective.tocLevels);
           return tokens;
         },
       },
     },
   ];
+}
+
+/** The options a document's `{::options /}` set, over the site's: those that change ids and the TOC. */
+function withInlineOptions(options: KramdownOptions, inline: Record<string, string>): KramdownOptions {
+  const effective = { ...options };
+  if (inline.auto_ids !== undefined) effective.autoIds = inline.auto_ids === 'true';
+  if (inline.auto_id_prefix !== undefined) effective.autoIdPrefix = inline.auto_id_prefix;
+  const levels = inline.toc_levels;
+  if (levels !== undefined) {
+    const range = /^([1-6])\.\.([1-6])$/.exec(levels);
+    effective.tocLevels = range
+      ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
+      : levels.split(/[\s,]+/).map(Number).filter((level) => Number.isInteger(level) && level >= 1 && level <= 6);
+  }
+  return effective;
 }
