@@ -298,7 +298,10 @@ function collectDefinitions(tokens: Token[], definitions: Map<string, AttributeL
   }
 }
 
-/** marked adds a single blank line to the raw text of the token before it, and makes more a `space` token. */
+/**
+ * Whether a blank line follows the token: marked makes blank lines a `space` token, or adds a single one
+ * to the raw text of a token that ends with its newline (ours do; its paragraphs do not).
+ */
 function endsWithBlankLine(token: Token | undefined): boolean {
   return token?.type === 'space' || (token?.raw.endsWith('\n\n') ?? false);
 }

@@ -1,8 +1,12 @@
 import type { MarkedExtension, Token } from 'marked';
+import { abbreviationDefinitions, abbreviations, markAbbreviations } from './abbreviations.js';
 import { applyBlockAttributeLists, attributedElements, blockAttributeLists, spanAttributeLists } from './attribute-lists.js';
+import { definitionLists } from './definition-lists.js';
+import { endOfBlockMarkers, splitAtEndOfBlockMarkers } from './end-of-block.js';
 import { blockExtensions, inlineOptions, spanExtensions } from './extensions.js';
 import { assignHeaderIds, kramdownHeadings } from './header-ids.js';
 import type { KramdownOptions } from './index.js';
+import { htmlBlocks } from './html-blocks.js';
 import { kramdownParagraphs } from './paragraph-ends.js';
 import { insertTocs, tableOfContents } from './toc.js';
 
@@ -14,11 +18,28 @@ import { insertTocs, tableOfContents } from './toc.js';
 export function kramdownBlockExtensions(options: KramdownOptions): MarkedExtension[] {
   return [
     kramdownParagraphs(),
-    { extensions: [blockAttributeLists, spanAttributeLists, attributedElements, kramdownHeadings, tableOfContents, blockExtensions, spanExtensions] },
+    {
+      extensions: [
+        blockAttributeLists,
+        spanAttributeLists,
+        attributedElements,
+        kramdownHeadings,
+        tableOfContents,
+        blockExtensions,
+        spanExtensions,
+        definitionLists,
+        abbreviationDefinitions,
+        abbreviations,
+        endOfBlockMarkers,
+        htmlBlocks,
+      ],
+    },
     {
       hooks: {
         processAllTokens(tokens: Token[]) {
+          splitAtEndOfBlockMarkers(tokens);
           applyBlockAttributeLists(tokens);
+          markAbbreviations(tokens);
           const effective = withInlineOptions(options, inlineOptions(tokens));
           const headings = assignHeaderIds(tokens, effective);
           insertTocs(tokens, headings, effective.tocLevels);

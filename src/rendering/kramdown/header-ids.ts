@@ -29,7 +29,7 @@ export function plainText(tokens: Token[]): string {
   let text = '';
   for (const token of tokens) {
     if (token.type === 'text' || token.type === 'escape') text += decodeEntities((token as Tokens.Text).text).replace(/-{2,3}/g, '');
-    else if (token.type === 'codespan') text += (token as Tokens.Codespan).text;
+    else if (token.type === 'codespan' || token.type === 'kramdownAbbreviation') text += (token as Tokens.Codespan).text;
     else if (token.type === 'image' || token.type === 'html' || token.type === 'br') continue;
     else if ('tokens' in token && Array.isArray(token.tokens)) text += plainText(token.tokens);
     else if (token.type === 'kramdownAttributed') text += plainText((token as unknown as { children: Token[] }).children);
