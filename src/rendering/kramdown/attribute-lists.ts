@@ -199,21 +199,26 @@ function definitionsOf(lexer: object): Map<string, AttributeList> {
   return definitions;
 }
 
+/** The IAL or ALD line at the start of `src`, or undefined. */
+function attributeListAt(src: string): AttributeListToken | undefined {
+  const end = attributeLineEnd(src);
+  if (end === -1) return undefined;
+  const raw = src.slice(0, end);
+  const inside = raw.slice(raw.indexOf('{:') + 2, raw.lastIndexOf('}'));
+  const definition = ALD_NAME.exec(inside);
+  if (definition?.[1]) {
+    return { type: 'kramdownAttributeList', raw, list: parseAttributeList(inside.slice(definition[0].length)), definitionName: definition[1] };
+  }
+  return { type: 'kramdownAttributeList', raw, list: parseAttributeList(inside) };
+}
+
 export const blockAttributeLists: TokenizerAndRendererExtension = {
   name: 'kramdownAttributeList',
   level: 'block',
   tokenizer(src: string): AttributeListToken | undefined {
-    const end = attributeLineEnd(src);
-    if (end === -1) return undefined;
-    const raw = src.slice(0, end);
-    const inside = raw.slice(raw.indexOf('{:') + 2, raw.lastIndexOf('}'));
-    const definition = ALD_NAME.exec(inside);
-    if (definition?.[1]) {
-      const list = parseAttributeList(inside.slice(definition[0].length));
-      definitionsOf(this.lexer).set(definition[1], list);
-      return { type: 'kramdownAttributeList', raw, list, definitionName: definition[1] };
-    }
-    return { type: 'kramdownAttributeList', raw, list: parseAttributeList(inside) };
+    const token = attributeListAt(src);
+    if (token?.definitionName) definitionsOf(this.lexer).set(token.definitionName, token.list);
+    return token;
   },
   renderer: () => '',
 };
@@ -318,16 +323,24 @@ function attach(tokens: Token[], definitions: Map<string, AttributeList>): void 
     if (trailing) tokens.splice(index + 1, 0, trailing);
     for (const blocks of childBlocks(token)) attach(blocks, definitions);
   }
+  // The block each IAL follows with no blank line between (-1: none), IALs in a row sharing it, and
+  // the block after each IAL: found in one pass each way, not by a search from every IAL.
+  const before = new Int32Array(tokens.length).fill(-1);
+  for (let index = 1; index < tokens.length; index++) {
+    const previous = tokens[index - 1];
+    if (endsWithBlankLine(previous)) continue;
+    before[index] = isAttributeList(previous) ? (before[index - 1] ?? -1) : index - 1;
+  }
+  const after = new Int32Array(tokens.length + 1).fill(-1);
+  for (let index = tokens.length - 1; index >= 0; index--) {
+    const next = tokens[index + 1];
+    after[index] = next && !isAttributeList(next) && next.type !== 'space' ? index + 1 : (after[index + 1] ?? -1);
+  }
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as unknown as AttributeListToken;
     if (token.type !== 'kramdownAttributeList' || token.definitionName) continue;
-    let target = index - 1;
-    while (isAttributeList(tokens[target]) && !endsWithBlankLine(tokens[target])) target--;
-    if (target < 0 || endsWithBlankLine(tokens[target]) || isAttributeList(tokens[target])) {
-      target = index + 1;
-      while (isAttributeList(tokens[target]) || tokens[target]?.type === 'space') target++;
-    }
-    const block = tokens[target];
+    const target = before[index] !== -1 ? before[index] : after[index];
+    const block = tokens[target ?? -1];
     if (!block || block.type === 'text' || block.type === 'def') continue;
     const present = blockAttributes.get(block);
     const attributes = resolveAttributes(token.list, definitions, present?.attributes ?? new Map());
@@ -343,11 +356,21 @@ function attach(tokens: Token[], definitions: Map<string, AttributeList>): void 
   }
 }
 
-/** The IAL that ends a list's last item or a quote's last paragraph on an unindented line of its own, taken out. */
+/**
+ * The IAL that ends a list's last item or a quote's last paragraph on an unindented line of its own, or
+ * that marked read as a table's last row, taken out.
+ */
 function trailingContainerList(token: Token): Token | undefined {
-  if (token.type !== 'list' && token.type !== 'blockquote') return undefined;
-  const lastLine = token.raw.slice(token.raw.lastIndexOf('\n') + 1);
+  if (token.type !== 'list' && token.type !== 'blockquote' && token.type !== 'table') return undefined;
+  const raw = token.raw.trimEnd();
+  const lastLine = raw.slice(raw.lastIndexOf('\n') + 1);
   if (!lastLine.startsWith('{:')) return undefined;
+  if (token.type === 'table') {
+    const table = token as Tokens.Table;
+    if (table.rows.length === 0 || attributeLineEnd(lastLine) === -1) return undefined;
+    table.rows.pop();
+    return attributeListAt(lastLine) as unknown as Token | undefined;
+  }
   const blocks = token.type === 'list' ? (token as Tokens.List).items.at(-1)?.tokens : (token as Tokens.Blockquote).tokens;
   return blocks && isAttributeList(blocks.at(-1)) ? blocks.pop() : undefined;
 }

@@ -54,13 +54,18 @@ function stopTagEnd(src: string, at: number, name: string): number {
   return src.startsWith(`${name}}`, at + 3) ? at + 4 + name.length : -1;
 }
 
-/** The first line (after the first) that is only a stop tag for `name`, at most 3 spaces in: [start, end) of the tag line, or -1. */
+/** Where the line at `lineStart` ends if it is only a stop tag for `name` (at most 3 spaces in), or -1. */
+function stopLineEnd(src: string, lineStart: number, name: string): number {
+  let at = lineStart;
+  while (at - lineStart < 3 && src[at] === ' ') at++;
+  const end = stopTagEnd(src, at, name);
+  return end === -1 ? -1 : restOfLineBlank(src, end);
+}
+
+/** The start of the first line (after the first) that is only a stop tag for `name`, or -1. */
 function findStopLine(src: string, name: string): number {
   for (let newline = src.indexOf('\n'); newline !== -1; newline = src.indexOf('\n', newline + 1)) {
-    let at = newline + 1;
-    while (at - newline - 1 < 3 && src[at] === ' ') at++;
-    const end = stopTagEnd(src, at, name);
-    if (end !== -1 && restOfLineBlank(src, end) !== -1) return newline + 1;
+    if (stopLineEnd(src, newline + 1, name) !== -1) return newline + 1;
   }
   return -1;
 }
@@ -84,12 +89,12 @@ export const blockExtensions: TokenizerAndRendererExtension = {
     const options = optionsOf(tag.attributes);
     if (tag.closed) return { type: 'kramdownExtension', raw: src.slice(0, afterTag), name: tag.name, block: true, options, body: undefined };
     const rest = src.slice(afterTag - 1);
-    const stopLine = suffixSearch(this.lexer).next(`block ${tag.name}`, rest, (text) => findStopLine(text, tag.name));
+    const find = (text: string) => findStopLine(text, tag.name);
+    let stopLine = suffixSearch(this.lexer).next(`block ${tag.name}`, rest, find);
+    if (stopLine !== -1 && stopLineEnd(rest, stopLine, tag.name) === -1) stopLine = find(rest);
     if (stopLine === -1) return undefined;
     const stop = afterTag - 1 + stopLine;
-    let tagAt = stop;
-    while (src[tagAt] === ' ') tagAt++;
-    const end = restOfLineBlank(src, stopTagEnd(src, tagAt, tag.name));
+    const end = afterTag - 1 + stopLineEnd(rest, stopLine, tag.name);
     const body = src.slice(afterTag, stop).replace(/\n$/, '');
     return { type: 'kramdownExtension', raw: src.slice(0, end), name: tag.name, block: true, options, body };
   },
@@ -109,7 +114,9 @@ export const spanExtensions: TokenizerAndRendererExtension = {
     const options = optionsOf(tag.attributes);
     if (tag.closed) return { type: 'kramdownExtension', raw: src.slice(0, tag.end), name: tag.name, block: false, options, body: undefined };
     const rest = src.slice(tag.end);
-    const stop = suffixSearch(this.lexer).next(`span ${tag.name}`, rest, (text) => findStopTag(text, tag.name));
+    const find = (text: string) => findStopTag(text, tag.name);
+    let stop = suffixSearch(this.lexer).next(`span ${tag.name}`, rest, find);
+    if (stop !== -1 && stopTagEnd(rest, stop, tag.name) === -1) stop = find(rest);
     if (stop === -1) return undefined;
     const end = stopTagEnd(rest, stop, tag.name);
     return { type: 'kramdownExtension', raw: src.slice(0, tag.end + end), name: tag.name, block: false, options, body: rest.slice(0, stop) };

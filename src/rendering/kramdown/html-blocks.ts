@@ -31,20 +31,27 @@ export interface HtmlBlockToken {
 
 /**
  * For each start tag of one name in a text, where its matching end tag ends, both as distances from the
- * text's end: found for a whole text in one pass with a stack, kept per lexer and name, and used for the
- * later suffixes of the same text (known by its last characters).
+ * text's end: found for a whole text in one pass with a stack, kept per lexer, name and text, and used
+ * for the later suffixes of the same text (known by its last characters, as in suffix-search.ts).
  */
 class ElementEnds {
-  private readonly byName = new Map<string, { length: number; tail: string; ends: Map<number, number> }>();
+  private readonly known = new Map<string, { length: number; ends: Map<number, number> }>();
 
+  /** The index just past the end tag matching the start tag that opens `src`, or -1. */
   endOf(name: string, src: string): number {
-    let known = this.byName.get(name);
-    if (!known || src.length > known.length || !src.endsWith(known.tail)) {
-      known = { length: src.length, tail: src.slice(-48), ends: matchingEnds(name, src) };
-      this.byName.set(name, known);
+    const tail = src.slice(-48);
+    const key = `${name}\u0000${tail}`;
+    let known = tail.length < 48 ? undefined : this.known.get(key);
+    if (!known || src.length > known.length) {
+      known = { length: src.length, ends: matchingEnds(name, src) };
+      if (tail.length === 48) this.known.set(key, known);
     }
     const fromEnd = known.ends.get(src.length);
-    return fromEnd === undefined ? -1 : src.length - fromEnd;
+    const end = fromEnd === undefined ? -1 : src.length - fromEnd;
+    // A text ending like another one read before gives its answers; a wrong one is read again.
+    if (end === -1 || src[end - 1] === '>') return end;
+    const again = matchingEnds(name, src).get(src.length);
+    return again === undefined ? -1 : src.length - again;
   }
 }
 
@@ -77,6 +84,8 @@ function endsFor(lexer: object): ElementEnds {
   return ends;
 }
 
+const BLANK_LINE_AT = /\n[ \t]*\n/y;
+
 const MARKDOWN_ATTRIBUTE = /\smarkdown=(?:"([^"]*)"|'([^']*)'|([^\s>]*))/i;
 
 export const htmlBlocks: TokenizerAndRendererExtension = {
@@ -100,7 +109,10 @@ export const htmlBlocks: TokenizerAndRendererExtension = {
     const elementEnd = at + closeEnd;
     const inside = src.slice(tagEnd + 1, src.lastIndexOf('<', elementEnd - 1));
     // Without the attribute only an element with a blank line inside needs reading here: marked reads the others alike.
-    const blankLine = suffixSearch(this.lexer).next('blank line', src, (text) => text.search(/\n[ \t]*\n/));
+    const findBlank = (text: string) => text.search(/\n[ \t]*\n/);
+    let blankLine = suffixSearch(this.lexer).next('blank line', src, findBlank);
+    BLANK_LINE_AT.lastIndex = blankLine;
+    if (blankLine !== -1 && !BLANK_LINE_AT.test(src)) blankLine = findBlank(src);
     if (mode === undefined && (blankLine === -1 || blankLine > tagEnd + inside.length)) return undefined;
     const newline = src.indexOf('\n', elementEnd);
     const raw = src.slice(0, newline === -1 ? src.length : newline + 1);

@@ -1,26 +1,26 @@
 /**
  * marked hands its tokenizers what is left of a text, one suffix after another. A search that looks
  * ahead from each of them (for the stop tag of an unclosed `{::comment}`, say) would read the rest of
- * the text every time: quadratic. Remembered here is the answer of the last search of each kind: where
- * (as a distance from the end of the text) the next match is, or that there is none. A later suffix of
- * the same text reuses it while that match is still ahead; a suffix is known by the text's last
- * characters, which nested texts (the inside of a quote or list item) do not share.
+ * the text every time: quadratic. Remembered here is the answer of the last search of each kind in each
+ * text: where (as a distance from the end of the text) the next match is, or that there is none. A later
+ * suffix of the same text reuses it while that match is still ahead. Texts are told apart by their last
+ * characters: nested texts (the inside of a quote, of an emphasis) end differently from the text around
+ * them, which is searched in between. Callers check a match they are given before they use it.
  */
 export class SuffixSearch {
-  private readonly answers = new Map<string, { length: number; tail: string; fromEnd: number }>();
+  private readonly answers = new Map<string, { length: number; fromEnd: number }>();
 
-  /**
-   * The index in `src` of what `find` finds, `find(src, from)` being the first match at or after
-   * `from` (or -1). Linear over all the suffixes of a text: each part of it is read once per kind.
-   */
+  /** The index in `src` of the first match `find(src)` finds, or -1; each part of a text is read once per kind. */
   next(kind: string, src: string, find: (src: string) => number): number {
-    const answer = this.answers.get(kind);
-    if (answer && src.length <= answer.length && src.length >= TAIL && src.endsWith(answer.tail)) {
+    if (src.length < TAIL) return find(src);
+    const key = `${kind}\u0000${src.slice(-TAIL)}`;
+    const answer = this.answers.get(key);
+    if (answer && src.length <= answer.length) {
       if (answer.fromEnd === -1) return -1;
       if (answer.fromEnd <= src.length) return src.length - answer.fromEnd;
     }
     const at = find(src);
-    this.answers.set(kind, { length: src.length, tail: src.slice(-TAIL), fromEnd: at === -1 ? -1 : src.length - at });
+    this.answers.set(key, { length: src.length, fromEnd: at === -1 ? -1 : src.length - at });
     return at;
   }
 }
