@@ -61,20 +61,18 @@ interface Trie {
 }
 
 const WORD = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
+const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, code) => (WORD.test(String.fromCharCode(code)) ? 1 : 0));
 
 function isWord(char: string | undefined): boolean {
-  return char !== undefined && WORD.test(char);
+  if (char === undefined) return false;
+  const code = char.charCodeAt(0);
+  return code < 128 ? ASCII_WORD[code] === 1 : WORD.test(char);
 }
 
 /** Marks every abbreviation in the document's text, given its definitions (found anywhere in it). */
 export function markAbbreviations(tokens: Token[]): void {
   const definitions = new Map<string, string>();
-  walk(tokens, (token) => {
-    if (token.type === 'kramdownAbbreviationDefinition') {
-      const definition = token as unknown as AbbreviationDefinitionToken;
-      definitions.set(definition.abbreviation, definition.title);
-    }
-  });
+  collectDefinitions(tokens, definitions);
   if (definitions.size === 0) return;
   const trie: Trie = { next: new Map() };
   for (const [abbreviation, title] of definitions) {
@@ -108,7 +106,7 @@ function splitText(text: string, trie: Trie): Token[] | undefined {
   let plainFrom = 0;
   let at = 0;
   while (at < text.length) {
-    if (at > 0 && isWord(text[at - 1])) {
+    if (!trie.next.has(text[at] ?? '') || (at > 0 && isWord(text[at - 1]))) {
       at++;
       continue;
     }
@@ -140,8 +138,20 @@ function textToken(text: string): Token {
   return { type: 'text', raw: text, text, escaped: false } as Tokens.Text;
 }
 
-function walk(tokens: Token[], visit: (token: Token) => void): void {
-  walkTokenLists(tokens, (list) => list.forEach(visit));
+/** Definitions are blocks: only the blocks of the document and of its quotes, lists and other containers are read. */
+function collectDefinitions(tokens: Token[], definitions: Map<string, string>): void {
+  for (const token of tokens) {
+    if (token.type === 'kramdownAbbreviationDefinition') {
+      const definition = token as unknown as AbbreviationDefinitionToken;
+      definitions.set(definition.abbreviation, definition.title);
+    } else if (token.type === 'blockquote') {
+      collectDefinitions((token as Tokens.Blockquote).tokens, definitions);
+    } else if (token.type === 'list') {
+      for (const item of (token as Tokens.List).items) collectDefinitions(item.tokens, definitions);
+    } else {
+      for (const blocks of (token as { blockChildren?: Token[][] }).blockChildren ?? []) collectDefinitions(blocks, definitions);
+    }
+  }
 }
 
 /** Every list of tokens in the tree, the document's first; link targets and code hold none. */

@@ -57,6 +57,7 @@ function endsWithMarker(tokens: Token[]): boolean {
 
 /** A list whose item (not the last) ends in a marker on an unindented line becomes a list per run of items. */
 function splitList(list: Tokens.List): Token[] {
+  if (!list.items.some((item) => endsWithMarker(item.tokens))) return [list];
   const parts: Tokens.List[] = [];
   let items: Tokens.ListItem[] = [];
   for (const [index, item] of list.items.entries()) {
@@ -74,7 +75,7 @@ function splitList(list: Tokens.List): Token[] {
 
 /** A quote whose paragraphs a `^` line without `>` separates becomes a quote per part. */
 function splitQuote(quote: Tokens.Blockquote): Token[] {
-  if (!/\n\^[ \t]*\n/.test(quote.raw)) return [quote];
+  if (!quote.tokens.some((block) => block.type === 'kramdownEndOfBlock') || !/\n\^[ \t]*\n/.test(quote.raw)) return [quote];
   const parts: Tokens.Blockquote[] = [];
   let blocks: Token[] = [];
   for (const block of quote.tokens) {
