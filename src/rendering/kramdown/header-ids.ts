@@ -1,9 +1,9 @@
 import type { Token, TokenizerAndRendererExtension, Tokens } from 'marked';
-import { type Attributes, attributesHtml, blockAttributes } from './attribute-lists.js';
+import { type Attributes, attributesHtml, blockAttributes, mergeAttributes } from './attribute-lists.js';
 
 /**
- * Header ids as kramdown's GFM parser makes them: the header's text (entities as characters, no markup,
- * no image text), lower-cased, stripped of all but word characters, `-`, spaces and tabs, which become
+ * Header ids as kramdown's GFM parser makes them (`input: kramdown` below): the header's text (entities as
+ * characters, no markup, no image text), lower-cased, stripped of all but word characters, `-`, spaces and tabs, which become
  * `-`; the n-th repeat of an id gets `-n`; `auto_id_prefix` goes in front. `{#id}` at the end of a header
  * and `#id` in its IAL set the id instead, and a header with `.no_toc` stays out of the TOC.
  */
@@ -37,7 +37,10 @@ export function plainText(tokens: Token[]): string {
   return text;
 }
 
-/** Makes the ids of one document's headers, in document order. */
+/**
+ * Makes the ids of one document's headers, in document order, from the header's text, as kramdown's
+ * GFM parser does (Jekyll's default input).
+ */
 export function headerIdMaker(prefix: string): (text: string) => string {
   const seen = new Map<string, number>();
   return (text) => {
@@ -49,10 +52,26 @@ export function headerIdMaker(prefix: string): (text: string) => string {
   };
 }
 
+/**
+ * Makes ids as kramdown's own parser (`input: kramdown`) does, from the header's source: ASCII letters,
+ * digits, spaces (as `-`) and `-` from its first letter on; `section` if nothing is left.
+ */
+export function kramdownIdMaker(prefix: string): (source: string) => string {
+  const used = new Map<string, number>();
+  return (source) => {
+    let id = source.replace(/^[^a-zA-Z]+/, '').replace(/[^a-zA-Z0-9 -]/g, '').replace(/ /g, '-').toLowerCase();
+    if (id === '') id = 'section';
+    const count = used.get(id);
+    used.set(id, count === undefined ? 0 : count + 1);
+    return prefix + (count === undefined ? id : `${id}-${count + 1}`);
+  };
+}
+
 /** The attributes each heading is written with, set by assignHeaderIds. */
 export const headingAttributes = new WeakMap<Token, Attributes>();
 
 export interface HeaderIdOptions {
+  input: 'GFM' | 'kramdown';
   autoIds: boolean;
   autoIdPrefix: string;
 }
@@ -74,19 +93,24 @@ export function headingsOf(tokens: Token[], found: Tokens.Heading[] = []): Token
 
 /** Gives each heading its attributes: its IAL's, then its `{#id}` or its generated id. */
 export function assignHeaderIds(tokens: Token[], options: HeaderIdOptions): Tokens.Heading[] {
-  const makeId = headerIdMaker(options.autoIdPrefix);
+  const makeId = options.input === 'kramdown' ? kramdownIdMaker(options.autoIdPrefix) : headerIdMaker(options.autoIdPrefix);
   const headings = headingsOf(tokens);
   for (const heading of headings) {
-    const attributes: Attributes = new Map(blockAttributes.get(heading)?.attributes);
     const last = heading.tokens.at(-1);
     const own = last?.type === 'text' ? HEADER_ID.exec((last as Tokens.Text).text) : null;
+    let attributes: Attributes = new Map();
     if (last && own?.[1]) {
       const text = (last as Tokens.Text).text.slice(0, own.index).trimEnd();
       (last as Tokens.Text).text = text;
       (last as Tokens.Text).raw = text;
-      if (!attributes.has('id')) attributes.set('id', own[1]);
+      attributes.set('id', own[1]);
     }
-    if (!attributes.has('id') && options.autoIds) attributes.set('id', makeId(plainText(heading.tokens)));
+    // kramdown writes a header's own `{#id}` first, then what its IAL adds; a generated id comes last.
+    attributes = mergeAttributes(attributes, blockAttributes.get(heading)?.attributes ?? new Map());
+    if (!attributes.has('id') && options.autoIds) {
+      const source = own ? heading.text.slice(0, heading.text.lastIndexOf('{#')).trimEnd() : heading.text;
+      attributes.set('id', makeId(options.input === 'kramdown' ? source : plainText(heading.tokens)));
+    }
     headingAttributes.set(heading, attributes);
   }
   return headings;

@@ -37,6 +37,20 @@ describe("kramdown header ids", () => {
     expect(normalized(kramdownHtml(markdown, {"auto_ids": false}))).toBe(normalized(kramdown));
   });
 
+  it("writes a header's own id before its IAL's class", () => {
+    const markdown = "# A {#a}\n{: .c}\n";
+    // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
+    const kramdown = "<h1 id=\"a\" class=\"c\">A</h1>\n";
+    expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
+  });
+
+  it("makes ids from the header's source with input: kramdown", () => {
+    const markdown = "# 1. Hello [link](/x) *World*\n\n# Hello World\n\n# Hello World\n\n# 123\n\n# Über café {#own}\n\n# Über café\n";
+    // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
+    const kramdown = "<h1 id=\"hello-linkx-world\">1. Hello <a href=\"/x\">link</a> <em>World</em></h1>\n\n<h1 id=\"hello-world\">Hello World</h1>\n\n<h1 id=\"hello-world-1\">Hello World</h1>\n\n<h1 id=\"section\">123</h1>\n\n<h1 id=\"own\">Über café</h1>\n\n<h1 id=\"ber-caf\">Über café</h1>\n";
+    expect(normalized(kramdownHtml(markdown, {"input": "kramdown"}))).toBe(normalized(kramdown));
+  });
+
   it('drops the dashes kramdown makes of `--` and `---` from ids, whoever renders the dashes', () => {
     // kramdown renders `## a -- b... c` as <h2 id="a--b-c">a – b… c</h2>: the en dash and ellipsis leave the id.
     expect(kramdownHtml('## a -- b... c\n\n## x---y\n')).toMatch(/^<h2 id="a--b-c">.*\n<h2 id="xy">/s);
