@@ -145,6 +145,10 @@ export function withAttributes(html: string, attributes: Attributes): string {
     if (at >= html.length || html[at] === '>' || html[at] === '/') break;
     let end = at;
     while (end < html.length && !/[\s=>/]/.test(html[end] ?? '')) end++;
+    if (end === at) {
+      at++;
+      continue;
+    }
     const name = html.slice(at, end);
     if (html[end] === '=' && html[end + 1] === '"') {
       const close = html.indexOf('"', end + 2);
@@ -155,7 +159,6 @@ export function withAttributes(html: string, attributes: Attributes): string {
       own.set(name, '');
       at = end;
     }
-    if (end === at && html[at] !== '"') at++;
   }
   const tagEnd = html.indexOf('>', at);
   if (tagEnd === -1) return html;
@@ -358,13 +361,20 @@ function attach(tokens: Token[], definitions: Map<string, AttributeList>): void 
 
 /**
  * The IAL that ends a list's last item or a quote's last paragraph on an unindented line of its own, or
- * that marked read as a table's last row, taken out.
+ * that marked read as a table's last row or as the last line of an HTML block, taken out.
  */
 function trailingContainerList(token: Token): Token | undefined {
-  if (token.type !== 'list' && token.type !== 'blockquote' && token.type !== 'table') return undefined;
+  if (token.type !== 'list' && token.type !== 'blockquote' && token.type !== 'table' && token.type !== 'html') return undefined;
   const raw = token.raw.trimEnd();
   const lastLine = raw.slice(raw.lastIndexOf('\n') + 1);
   if (!lastLine.startsWith('{:')) return undefined;
+  if (token.type === 'html') {
+    const html = token as Tokens.HTML;
+    const list = attributeListAt(lastLine);
+    if (!list || !html.block) return undefined;
+    html.text = html.text.slice(0, html.text.lastIndexOf(lastLine));
+    return list as unknown as Token;
+  }
   if (token.type === 'table') {
     const table = token as Tokens.Table;
     if (table.rows.length === 0 || attributeLineEnd(lastLine) === -1) return undefined;

@@ -58,6 +58,13 @@ describe("kramdown attribute lists", () => {
     expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
   });
 
+  it("gives HTML blocks, strong, strikethrough and linked images their IALs", () => {
+    const markdown = "<details open>\n<summary>x</summary>\n</details>\n{: .x}\n\n[![img](/i.png)](/x){: .lnk}\n\n**strong**{: .s} and ~~del~~{: .d}\n\n<div>\n\na\n</div>\n{: .y}\n";
+    // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
+    const kramdown = "<details open=\"\" class=\"x\">\n<summary>x</summary>\n</details>\n\n<p><a href=\"/x\" class=\"lnk\"><img src=\"/i.png\" alt=\"img\" /></a></p>\n\n<p><strong class=\"s\">strong</strong> and <del class=\"d\">del</del></p>\n\n<div class=\"y\">\n\na\n</div>\n";
+    expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
+  });
+
   it("sets a header's id and class from its IAL, before the generated id", () => {
     const markdown = "## Header\n{: .c}\n\n## Other\n{: #custom}\n\n[see](#custom)\n";
     // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
