@@ -1,5 +1,5 @@
 import type { Token, TokenizerAndRendererExtension, Tokens } from 'marked';
-import { escapeAttribute } from './attribute-lists.js';
+import { type Attributes, attributesHtml, blockAttributes, escapeAttribute } from './attribute-lists.js';
 
 /**
  * kramdown's abbreviations: a block line `*[HTML]: Hyper Text Markup Language` defines one (a later
@@ -14,11 +14,16 @@ export interface AbbreviationDefinitionToken {
   title: string;
 }
 
-interface AbbreviationToken {
+interface Abbreviation {
+  title: string;
+  /** From an IAL right after the definition. */
+  attributes: Attributes;
+}
+
+interface AbbreviationToken extends Abbreviation {
   type: 'kramdownAbbreviation';
   raw: string;
   text: string;
-  title: string;
 }
 
 /** Abbreviations longer than this are not looked for: matching walks at most this far from each word start. */
@@ -49,15 +54,15 @@ export const abbreviations: TokenizerAndRendererExtension = {
   name: 'kramdownAbbreviation',
   level: 'inline',
   renderer(token) {
-    const { text, title } = token as unknown as AbbreviationToken;
-    return `<abbr${title ? ` title="${escapeAttribute(title)}"` : ''}>${escapeAttribute(text)}</abbr>`;
+    const { text, title, attributes } = token as unknown as AbbreviationToken;
+    return `<abbr${attributesHtml(attributes)}${title ? ` title="${escapeAttribute(title)}"` : ''}>${escapeAttribute(text)}</abbr>`;
   },
 };
 
 interface Trie {
   next: Map<string, Trie>;
   /** Set where an abbreviation ends. */
-  title?: string;
+  abbreviation?: Abbreviation;
 }
 
 const WORD = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
@@ -71,11 +76,11 @@ function isWord(char: string | undefined): boolean {
 
 /** Marks every abbreviation in the document's text, given its definitions (found anywhere in it). */
 export function markAbbreviations(tokens: Token[]): void {
-  const definitions = new Map<string, string>();
+  const definitions = new Map<string, Abbreviation>();
   collectDefinitions(tokens, definitions);
   if (definitions.size === 0) return;
   const trie: Trie = { next: new Map() };
-  for (const [abbreviation, title] of definitions) {
+  for (const [abbreviation, definition] of definitions) {
     if (abbreviation.length > LONGEST_ABBREVIATION) continue;
     let node = trie;
     for (const char of abbreviation) {
@@ -86,7 +91,7 @@ export function markAbbreviations(tokens: Token[]): void {
       }
       node = child;
     }
-    node.title = title;
+    node.abbreviation = definition;
   }
   walkTokenLists(tokens, (list) => {
     for (let index = 0; index < list.length; index++) {
@@ -112,20 +117,20 @@ function splitText(text: string, trie: Trie): Token[] | undefined {
     }
     let node: Trie | undefined = trie;
     let matchEnd = -1;
-    let title = '';
+    let found: Abbreviation | undefined;
     for (let end = at; node && end < text.length && end - at < LONGEST_ABBREVIATION; end++) {
       node = node.next.get(text[end] ?? '');
-      if (node?.title !== undefined && !isWord(text[end + 1])) {
+      if (node?.abbreviation && !isWord(text[end + 1])) {
         matchEnd = end + 1;
-        title = node.title;
+        found = node.abbreviation;
       }
     }
-    if (matchEnd === -1) {
+    if (!found) {
       at++;
       continue;
     }
     if (at > plainFrom) parts.push(textToken(text.slice(plainFrom, at)));
-    const abbreviation: AbbreviationToken = { type: 'kramdownAbbreviation', raw: text.slice(at, matchEnd), text: text.slice(at, matchEnd), title };
+    const abbreviation: AbbreviationToken = { type: 'kramdownAbbreviation', raw: text.slice(at, matchEnd), text: text.slice(at, matchEnd), ...found };
     parts.push(abbreviation as unknown as Token);
     plainFrom = at = matchEnd;
   }
@@ -139,11 +144,11 @@ function textToken(text: string): Token {
 }
 
 /** Definitions are blocks: only the blocks of the document and of its quotes, lists and other containers are read. */
-function collectDefinitions(tokens: Token[], definitions: Map<string, string>): void {
+function collectDefinitions(tokens: Token[], definitions: Map<string, Abbreviation>): void {
   for (const token of tokens) {
     if (token.type === 'kramdownAbbreviationDefinition') {
       const definition = token as unknown as AbbreviationDefinitionToken;
-      definitions.set(definition.abbreviation, definition.title);
+      definitions.set(definition.abbreviation, { title: definition.title, attributes: blockAttributes.get(token)?.attributes ?? new Map() });
     } else if (token.type === 'blockquote') {
       collectDefinitions((token as Tokens.Blockquote).tokens, definitions);
     } else if (token.type === 'list') {

@@ -314,6 +314,9 @@ function endsWithBlankLine(token: Token | undefined): boolean {
   return token?.type === 'space' || (token?.raw.endsWith('\n\n') ?? false);
 }
 
+/** Blocks that write no element of their own for an IAL to go to: it goes to the next block instead. */
+const NO_ELEMENT = new Set(['space', 'def', 'kramdownExtension', 'kramdownAbbreviationDefinition', 'kramdownEndOfBlock']);
+
 function isAttributeList(token: Token | undefined): boolean {
   return token?.type === 'kramdownAttributeList';
 }
@@ -331,20 +334,21 @@ function attach(tokens: Token[], definitions: Map<string, AttributeList>): void 
   const before = new Int32Array(tokens.length).fill(-1);
   for (let index = 1; index < tokens.length; index++) {
     const previous = tokens[index - 1];
-    if (endsWithBlankLine(previous)) continue;
+    // An IAL right after an abbreviation's definition is for its <abbr> elements.
+    if (endsWithBlankLine(previous) || (NO_ELEMENT.has(previous?.type ?? '') && previous?.type !== 'kramdownAbbreviationDefinition')) continue;
     before[index] = isAttributeList(previous) ? (before[index - 1] ?? -1) : index - 1;
   }
   const after = new Int32Array(tokens.length + 1).fill(-1);
   for (let index = tokens.length - 1; index >= 0; index--) {
     const next = tokens[index + 1];
-    after[index] = next && !isAttributeList(next) && next.type !== 'space' ? index + 1 : (after[index + 1] ?? -1);
+    after[index] = next && !isAttributeList(next) && !NO_ELEMENT.has(next.type) ? index + 1 : (after[index + 1] ?? -1);
   }
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as unknown as AttributeListToken;
     if (token.type !== 'kramdownAttributeList' || token.definitionName) continue;
     const target = before[index] !== -1 ? before[index] : after[index];
     const block = tokens[target ?? -1];
-    if (!block || block.type === 'text' || block.type === 'def') continue;
+    if (!block || block.type === 'text') continue;
     const present = blockAttributes.get(block);
     const attributes = resolveAttributes(token.list, definitions, present?.attributes ?? new Map());
     blockAttributes.set(block, { attributes, toc: (present?.toc ?? false) || token.list.refs.includes('toc') });
@@ -352,8 +356,8 @@ function attach(tokens: Token[], definitions: Map<string, AttributeList>): void 
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index];
     const attached = token && blockAttributes.get(token);
-    // Headings and tables of contents write their attributes themselves.
-    if (token && attached && token.type !== 'heading' && !(attached.toc && token.type === 'list')) {
+    // Headings, tables of contents and abbreviations write their attributes themselves.
+    if (token && attached && token.type !== 'heading' && token.type !== 'kramdownAbbreviationDefinition' && !(attached.toc && token.type === 'list')) {
       tokens[index] = attributed(token, attached.attributes, false) as unknown as Token;
     }
   }

@@ -49,7 +49,7 @@ function tocTree(headings: Tokens.Heading[], levels: number[]): TocEntry[] {
   return roots;
 }
 
-/** Replaces every list marked `{:toc}` in `tokens` (at any depth of lists and quotes) with the TOC of `headings`. */
+/** Replaces every list marked `{:toc}` in `tokens` (at any depth of containers) with the TOC of `headings`. */
 export function insertTocs(tokens: Token[], headings: Tokens.Heading[], levels: number[]): void {
   let entries: TocEntry[] | undefined;
   const visit = (blocks: Token[]): void => {
@@ -67,6 +67,10 @@ export function insertTocs(tokens: Token[], headings: Tokens.Heading[], levels: 
         visit((token as Tokens.Blockquote).tokens);
       } else if (token.type === 'list') {
         for (const item of (token as Tokens.List).items) visit(item.tokens);
+      } else if (token.type === 'kramdownAttributed') {
+        visit((token as unknown as { children: Token[] }).children);
+      } else {
+        for (const blocks of (token as { blockChildren?: Token[][] }).blockChildren ?? []) visit(blocks);
       }
     }
   };

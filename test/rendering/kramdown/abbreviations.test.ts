@@ -15,4 +15,11 @@ describe("kramdown abbreviations", () => {
     const kramdown = "\n<p><abbr title=\"for example\">e.g.</abbr> this, <abbr>TBD</abbr></p>\n";
     expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
   });
+
+  it("gives the abbreviations the IAL after their definition", () => {
+    const markdown = "*[X]: y\n{: .z}\ntext X\n";
+    // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
+    const kramdown = "<p>text <abbr class=\"z\" title=\"y\">X</abbr></p>\n";
+    expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
+  });
 });

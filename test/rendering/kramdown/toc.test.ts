@@ -36,4 +36,11 @@ describe("kramdown tables of contents", () => {
     const kramdown = "\n<p>text</p>\n";
     expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
   });
+
+  it("puts a TOC inside a markdown=\"1\" element", () => {
+    const markdown = "<nav markdown=\"1\">\n* x\n{:toc}\n</nav>\n\n## A\n\n## B\n";
+    // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
+    const kramdown = "<nav>\n<ul id=\"markdown-toc\">\n  <li><a href=\"#a\" id=\"markdown-toc-a\">A</a></li>\n  <li><a href=\"#b\" id=\"markdown-toc-b\">B</a></li>\n</ul>\n\n</nav>\n\n<h2 id=\"a\">A</h2>\n\n<h2 id=\"b\">B</h2>\n";
+    expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
+  });
 });
