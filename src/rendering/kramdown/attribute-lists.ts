@@ -1,4 +1,4 @@
-import type { Token, TokenizerAndRendererExtension, Tokens } from 'marked';
+import type { MarkedExtension, Token, TokenizerAndRendererExtension, Tokens } from 'marked';
 
 /**
  * kramdown's attribute lists: `{: .class #id key="value" ref}` after or before a block (a block inline
@@ -327,6 +327,7 @@ function attach(tokens: Token[], definitions: Map<string, AttributeList>): void 
     if (!token) continue;
     const trailing = trailingContainerList(token);
     if (trailing) tokens.splice(index + 1, 0, trailing);
+    if (token.type === 'list') for (const item of (token as Tokens.List).items) takeListItemList(item, definitions);
     for (const blocks of childBlocks(token)) attach(blocks, definitions);
   }
   // The block each IAL follows with no blank line between (-1: none), IALs in a row sharing it, and
@@ -388,3 +389,37 @@ function trailingContainerList(token: Token): Token | undefined {
   const blocks = token.type === 'list' ? (token as Tokens.List).items.at(-1)?.tokens : (token as Tokens.Blockquote).tokens;
   return blocks && isAttributeList(blocks.at(-1)) ? blocks.pop() : undefined;
 }
+
+/** Attributes of list items, from an IAL that starts the item: `* {:.a} text`. */
+export const listItemAttributes = new WeakMap<Tokens.ListItem, Attributes>();
+
+/** Takes the IAL that starts a list item's text, on its first line or as a line of its own, for the item. */
+function takeListItemList(item: Tokens.ListItem, definitions: Map<string, AttributeList>): void {
+  const first = item.tokens[0];
+  if (first?.type === 'kramdownAttributeList') {
+    const list = first as unknown as AttributeListToken;
+    if (list.definitionName) return;
+    item.tokens.shift();
+    listItemAttributes.set(item, resolveAttributes(list.list, definitions));
+    return;
+  }
+  if (first?.type !== 'text' && first?.type !== 'paragraph') return;
+  const text = (first as Tokens.Text).tokens?.[0];
+  if (text?.type !== 'text' || !text.text.startsWith('{:') || text.text[2] === ':' || text.text[2] === '/') return;
+  const close = text.text.indexOf('}', 2);
+  if (close === -1) return;
+  listItemAttributes.set(item, resolveAttributes(parseAttributeList(text.text.slice(2, close)), definitions));
+  const rest = text.text.slice(close + 1).trimStart();
+  text.text = rest;
+  text.raw = rest;
+}
+
+/** List items with attributes from an IAL are written with them. */
+export const attributedListItems: MarkedExtension = {
+  renderer: {
+    listitem(item) {
+      const attributes = listItemAttributes.get(item);
+      return attributes ? `<li${attributesHtml(attributes)}>${this.parser.parse(item.tokens)}</li>\n` : false;
+    },
+  },
+};

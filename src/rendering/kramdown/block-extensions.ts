@@ -1,6 +1,6 @@
 import type { MarkedExtension, Token } from 'marked';
 import { abbreviationDefinitions, abbreviations, markAbbreviations } from './abbreviations.js';
-import { applyBlockAttributeLists, attributedElements, blockAttributeLists, spanAttributeLists } from './attribute-lists.js';
+import { applyBlockAttributeLists, attributedElements, attributedListItems, blockAttributeLists, spanAttributeLists } from './attribute-lists.js';
 import { definitionLists } from './definition-lists.js';
 import { endOfBlockMarkers, splitAtEndOfBlockMarkers } from './end-of-block.js';
 import { blockExtensions, inlineOptions, spanExtensions } from './extensions.js';
@@ -18,6 +18,7 @@ import { insertTocs, tableOfContents } from './toc.js';
 export function kramdownBlockExtensions(options: KramdownOptions): MarkedExtension[] {
   return [
     kramdownParagraphs(),
+    attributedListItems,
     {
       extensions: [
         blockAttributeLists,

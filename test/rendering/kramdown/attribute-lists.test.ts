@@ -51,6 +51,13 @@ describe("kramdown attribute lists", () => {
     expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
   });
 
+  it("gives list items the IAL that starts them", () => {
+    const markdown = "* {:.a} one\n* {: #b .c} two\n* three\n\n1. {:.x}\n   para\n\n* {:.l} loose\n\n* b\n";
+    // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:
+    const kramdown = "<ul>\n  <li class=\"a\">one</li>\n  <li id=\"b\" class=\"c\">two</li>\n  <li>three</li>\n</ul>\n\n<ol>\n  <li class=\"x\">para</li>\n</ol>\n\n<ul>\n  <li class=\"l\">\n    <p>loose</p>\n  </li>\n  <li>\n    <p>b</p>\n  </li>\n</ul>\n";
+    expect(normalized(kramdownHtml(markdown))).toBe(normalized(kramdown));
+  });
+
   it("drops an IAL that applies to nothing, and leaves an unclosed one as text", () => {
     const markdown = "para\n\n{: .nothing}\n\nunclosed {: .x and {:\n";
     // kramdown 2.4.0 with kramdown-parser-gfm, as Jekyll 4.3 runs it:

@@ -21,6 +21,7 @@ describe('kramdown syntax in hostile amounts renders in linear time', () => {
     ['unclosed IAL lines', hundredKb('{: .x\n')],
     ['IALs with nothing to apply to', hundredKb('{: .x}\n\n')],
     ['span IALs', hundredKb('*a*{: .b} ')],
+    ['list item IALs, closed and not', hundredKb('* {: .x} a\n* {: .y\n')],
     ['unclosed span IALs after emphasis', hundredKb('*a*{: .b ')],
     ['attribute definitions and references', hundredKb((i) => `{:d${i}: .c${i} d${Math.max(0, i - 1)}}\n`) + 'p\n{: d1 d2 d3}\n'],
     ['`{::comment}` lines without a stop tag', hundredKb('{::comment}\n')],
