@@ -1,5 +1,6 @@
 import type { Token, TokenizerAndRendererExtension, Tokens } from 'marked';
 import { type Attributes, attributesHtml, blockAttributes, escapeAttribute } from './attribute-lists.js';
+import { replaceTokens } from './token-lists.js';
 
 /**
  * kramdown's abbreviations: a block line `*[HTML]: Hyper Text Markup Language` defines one (a later
@@ -94,14 +95,7 @@ export function markAbbreviations(tokens: Token[]): void {
     node.abbreviation = definition;
   }
   walkTokenLists(tokens, (list) => {
-    for (let index = 0; index < list.length; index++) {
-      const token = list[index];
-      if (token?.type !== 'text' || 'tokens' in token) continue;
-      const parts = splitText((token as Tokens.Text).text, trie);
-      if (!parts) continue;
-      list.splice(index, 1, ...parts);
-      index += parts.length - 1;
-    }
+    replaceTokens(list, (token) => (token.type === 'text' && !('tokens' in token) ? splitText((token as Tokens.Text).text, trie) : undefined));
   });
 }
 

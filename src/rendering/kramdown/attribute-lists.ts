@@ -1,4 +1,5 @@
 import type { MarkedExtension, Token, TokenizerAndRendererExtension, Tokens } from 'marked';
+import { replaceTokens } from './token-lists.js';
 
 /**
  * kramdown's attribute lists: `{: .class #id key="value" ref}` after or before a block (a block inline
@@ -246,8 +247,8 @@ export const spanAttributeLists: TokenizerAndRendererExtension = {
     const attributes = resolveAttributes(parseAttributeList(src.slice(2, close)), definitionsOf(this.lexer));
     tokens[tokens.length - 1] = attributed(previous, attributes, true);
     return { type: 'kramdownSpanAttributes', raw: src.slice(0, close + 1) };
-    },
-    renderer: () => '',
+  },
+  renderer: () => '',
 };
 
 export function attributed(token: Token, attributes: Attributes, inline: boolean): AttributedToken {
@@ -322,14 +323,12 @@ function isAttributeList(token: Token | undefined): boolean {
 }
 
 function attach(tokens: Token[], definitions: Map<string, AttributeList>): void {
-  for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index];
-    if (!token) continue;
+  replaceTokens(tokens, (token) => {
     const trailing = trailingContainerList(token);
-    if (trailing) tokens.splice(index + 1, 0, trailing);
     if (token.type === 'list') for (const item of (token as Tokens.List).items) takeListItemList(item, definitions);
     for (const blocks of childBlocks(token)) attach(blocks, definitions);
-  }
+    return trailing ? [token, trailing] : undefined;
+  });
   // The block each IAL follows with no blank line between (-1: none), IALs in a row sharing it, and
   // the block after each IAL: found in one pass each way, not by a search from every IAL.
   const before = new Int32Array(tokens.length).fill(-1);

@@ -1,4 +1,5 @@
 import type { Token, TokenizerAndRendererExtension, Tokens } from 'marked';
+import { replaceTokens } from './token-lists.js';
 
 /**
  * kramdown's end-of-block marker: a line of only `^` ends the block before it, so `* a\n^\n* b` is two
@@ -32,23 +33,21 @@ export const endOfBlockMarkers: TokenizerAndRendererExtension = {
 
 /** Splits, at every depth, each list or quote that holds an unindented `^` line, after the block it ends. */
 export function splitAtEndOfBlockMarkers(tokens: Token[]): void {
-  for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index];
-    if (!token) continue;
+  replaceTokens(tokens, (token) => {
     if (token.type === 'list') {
       const list = token as Tokens.List;
       for (const item of list.items) splitAtEndOfBlockMarkers(item.tokens);
       const parts = splitList(list);
-      tokens.splice(index, 1, ...parts);
-      index += parts.length - 1;
-    } else if (token.type === 'blockquote') {
+      return parts.length > 1 ? parts : undefined;
+    }
+    if (token.type === 'blockquote') {
       const quote = token as Tokens.Blockquote;
       splitAtEndOfBlockMarkers(quote.tokens);
       const parts = splitQuote(quote);
-      tokens.splice(index, 1, ...parts);
-      index += parts.length - 1;
+      return parts.length !== 1 || parts[0] !== quote ? parts : undefined;
     }
-  }
+    return undefined;
+  });
 }
 
 function endsWithMarker(tokens: Token[]): boolean {
