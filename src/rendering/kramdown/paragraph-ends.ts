@@ -35,21 +35,22 @@ interface Rest {
 /**
  * marked's paragraph, cut before the first line that ends a kramdown paragraph. A paragraph cut many
  * times would have marked's paragraph rule re-read its rest at every cut; what is left after a cut is
- * kept, and used when the source continues right after the line that ended the piece before.
+ * kept (per lexer: the tokenizer serves every document), and used when the source continues right
+ * after the line that ended the piece before.
  */
 export function kramdownParagraphs(): MarkedExtension {
   const rests = new WeakMap<object, Rest>();
   return {
     tokenizer: {
       paragraph(this: Tokenizer, src: string): Tokens.Paragraph | undefined {
-        const rest = rests.get(this);
+        const rest = rests.get(this.lexer);
         let paragraph: string | undefined;
         if (rest && rest.srcLength === src.length) {
           const cut = firstEnd(rest.text);
           const piece = cut === -1 ? rest.text : rest.text.slice(0, cut);
           if (src.startsWith(piece)) paragraph = rest.text;
         }
-        rests.delete(this);
+        rests.delete(this.lexer);
         if (paragraph === undefined) {
           const match = this.rules.block.paragraph.exec(src);
           if (!match) return undefined;
@@ -60,7 +61,7 @@ export function kramdownParagraphs(): MarkedExtension {
         if (cut !== -1) {
           const endedBy = attributeLineEnd(paragraph.slice(cut));
           const lineEnd = endedBy !== -1 ? cut + endedBy : lineAfter(paragraph, cut);
-          if (lineEnd < paragraph.length) rests.set(this, { text: paragraph.slice(lineEnd), srcLength: src.length - lineEnd });
+          if (lineEnd < paragraph.length) rests.set(this.lexer, { text: paragraph.slice(lineEnd), srcLength: src.length - lineEnd });
         }
         const text = raw.endsWith('\n') ? raw.slice(0, -1) : raw;
         return { type: 'paragraph', raw, text, tokens: this.lexer.inline(text) };
