@@ -124,7 +124,7 @@ export const htmlBlocks: TokenizerAndRendererExtension = {
       return { ...base, content: 'block', tokens, blockChildren: [tokens] };
     }
     if (mode === 'span') return { ...base, content: 'span', tokens: this.lexer.inline(inside.trim()), blockChildren: [] };
-    return { ...base, open: src.slice(0, at) + open, content: 'raw', tokens: [], blockChildren: [] };
+    return { ...base, content: 'raw', tokens: [], blockChildren: [] };
   },
   renderer(token) {
     const element = token as unknown as HtmlBlockToken;
