@@ -47,8 +47,8 @@ export function createMarkdown(settings: MarkdownSettings, limits: MarkdownLimit
         return code;
       },
     }),
-    gfmHeadingId(),
-    ...(settings.dialect === 'kramdown' ? kramdownExtensions(settings.kramdown) : []),
+    // kramdown makes header ids its own way (kramdown/header-ids.ts).
+    ...(settings.dialect === 'kramdown' ? kramdownExtensions(settings.kramdown) : [gfmHeadingId()]),
     {
       renderer: {
         link(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Link): string | false {

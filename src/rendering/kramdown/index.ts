@@ -1,5 +1,6 @@
 import type { MarkedExtension } from 'marked';
 import { kramdownInlineExtensions } from './inline-extensions.js';
+import { kramdownBlockExtensions } from './block-extensions.js';
 
 /**
  * The `kramdown:` options of a Jekyll `_config.yml` that change what a post looks like, with Jekyll's
@@ -37,5 +38,5 @@ export const DEFAULT_KRAMDOWN_OPTIONS: KramdownOptions = {
 
 /** The marked extensions that make marked read kramdown as Jekyll configures it. */
 export function kramdownExtensions(options: KramdownOptions): MarkedExtension[] {
-  return [...kramdownInlineExtensions(options)];
+  return [...kramdownInlineExtensions(options), ...kramdownBlockExtensions(options)];
 }

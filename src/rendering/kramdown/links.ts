@@ -61,6 +61,7 @@ function unlinkBareAddresses(tokens: Token[]): void {
  * a bare address is text, as kramdown has no autolinks but `<…>`.
  */
 export function kramdownLinks(): MarkedExtension {
+  let mayHaveBareAddresses = true;
   return {
     extensions: [
       {
@@ -86,8 +87,13 @@ export function kramdownLinks(): MarkedExtension {
       },
     ],
     hooks: {
+      // Bare addresses need `www.`, `://` or `@`; without them the walk over every token is skipped.
+      preprocess(markdown) {
+        mayHaveBareAddresses = markdown.includes('www.') || markdown.includes('://') || markdown.includes('@');
+        return markdown;
+      },
       processAllTokens(tokens) {
-        unlinkBareAddresses(tokens);
+        if (mayHaveBareAddresses) unlinkBareAddresses(tokens);
         return tokens;
       },
     },

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createMarkdown } from '../../../src/rendering/markdown.js';
 import { markdownSettings } from '../../../src/rendering/markdown-settings.js';
 import { quickestCpuMs } from '../../support/cpu-time.js';
-import { asReadersSee } from '../../support/kramdown-output.js';
+import { asReadersSee } from '../../support/kramdown.js';
 
 const limits = { maxNesting: 32 };
 const jekyll = createMarkdown(markdownSettings('kramdown', {}), limits);

@@ -4,7 +4,7 @@ import { kramdownTypography, typography } from '../../../src/rendering/kramdown/
 import { createMarkdown } from '../../../src/rendering/markdown.js';
 import { markdownSettings } from '../../../src/rendering/markdown-settings.js';
 import { quickestCpuMs } from '../../support/cpu-time.js';
-import { asReadersSee } from '../../support/kramdown-output.js';
+import { asReadersSee } from '../../support/kramdown.js';
 
 const limits = { maxNesting: 32 };
 const jekyll = createMarkdown(markdownSettings('kramdown', {}), limits);
