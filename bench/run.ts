@@ -490,12 +490,14 @@ async function jekyllSite(): Promise<SiteRow> {
     readyTimes.push(Math.round(blog.readyMs));
     try {
       const rssAfterStartMb = await rssMb(blog.pid);
+      log(`Jekyll site: ready in ${readyTimes.join(', ')} ms, RSS after start ${rssAfterStartMb} MB`);
       const urls = await siteUrls(blog.url);
       const started = performance.now();
       const postTimes = await timedPass(blog.url, urls.posts);
       const pageTimes = await timedPass(blog.url, urls.pages);
       const passSeconds = Math.round((performance.now() - started) / 100) / 10;
       const rssAfterPassMb = await rssMb(blog.pid);
+      log(`Jekyll site: ${urls.posts.length} posts and ${urls.pages.length} pages read in ${passSeconds} s, RSS ${rssAfterPassMb} MB`);
       const image = siteImage(0);
       const bytes = (await readFile(path.join(root, image))).length;
       const nginx = await startNginx(root, path.join(WORK, 'nginx-site'), { accessLog: false });
