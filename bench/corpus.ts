@@ -8,7 +8,7 @@ const WORDS =
 const TAGS = Array.from({ length: 60 }, (_, i) => `${WORDS[i % WORDS.length]}${i >= WORDS.length ? '-2' : ''}`);
 
 /** A small deterministic generator, so every run measures the same corpus. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;

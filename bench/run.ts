@@ -5,19 +5,22 @@
  *
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
- * 1000,10000,100000), BENCH_ONLY (the parts to run, comma-separated: `pages` for the page comparisons,
- * request logs and plain Node, `static` for static files, `scale` for the corpora; default all three).
+ * 1000,10000,100000), BENCH_SITE (`0` skips the Jekyll site), BENCH_ONLY (the parts to run,
+ * comma-separated: `pages` for the page comparisons, request logs and plain Node, `static` for static
+ * files, `scale` for the corpora, `site` for the Jekyll site; default all four).
  *
  * The servers under test run on the Node that runs this file: `npm run bench` uses the container image's
  * (scripts/node.sh --image), whatever Node this machine has; KUBEBLOG_NODE=/path/to/node another one.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
+import { type SiteShape, siteImage, writeSite } from './site.js';
 import { load as parseYaml } from 'js-yaml';
 import type { RecordedResponse, Recording } from './plain-node.js';
 import { type CgroupPressure, ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, startStaticServer, wrk, wrkAtRate } from './tools.js';
@@ -31,7 +34,8 @@ const SETTLE_SECONDS = 60;
 const STARTS = 3;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
-const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale').split(',').map((part) => part.trim()));
+const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale,site').split(',').map((part) => part.trim()));
+if (process.env.BENCH_SITE === '0') PARTS.delete('site');
 const SEED_POSTS = path.join(ROOT, 'posts');
 
 const PAGES = [
@@ -414,6 +418,127 @@ async function staticFiles(): Promise<StaticComparison[]> {
   }
 }
 
+/** The Jekyll site of the issue's targets: ready in under 2 s, under 200 MB RSS once every post and page is read. */
+const SITE_SHAPE: SiteShape = { posts: 10_000, pages: 200, images: 4_995, largeImages: 5 };
+const SITE_READY_TARGET_MS = 2000;
+const SITE_RSS_TARGET_MB = 200;
+
+interface SiteRow {
+  posts: number;
+  pages: number;
+  staticFiles: number;
+  memoryLimit: string;
+  readyMs: number;
+  /** Each start's time to ready, to show this VM's drift. */
+  readyTimes: number[];
+  rssAfterStartMb: number;
+  passSeconds: number;
+  /** Request to last byte, one request at a time, each URL once: the render and everything around it. */
+  post: { p50ms: number; p99ms: number };
+  page: { p50ms: number; p99ms: number };
+  rssAfterPassMb: number;
+  cgroup: CgroupPressure | undefined;
+  image: { file: string; bytes: number; kubeblog: WrkResult; nginx: WrkResult; ratio: number; rounds: number[] };
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return hundredths(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? NaN);
+}
+
+/**
+ * The site's post and page URLs from its sitemap, which lists the home, archive and tag pages first, then
+ * every post and page. Posts are told from pages by the date their permalink puts in the URL.
+ */
+async function siteUrls(url: string): Promise<{ posts: string[]; pages: string[] }> {
+  const xml = await (await fetch(`${url}/sitemap.xml`)).text();
+  const paths = [...xml.matchAll(/<loc>([^<]*)<\/loc>/g)].map((m) => new URL(m[1] ?? '').pathname);
+  const content = paths.filter((p) => p !== '/' && p !== '/archive' && p !== '/tags' && !p.startsWith('/tags/'));
+  const isPost = (p: string) => /^\/(?:[a-z-]+\/)*\d{4}\/\d{2}\//.test(p);
+  return { posts: content.filter(isPost), pages: content.filter((p) => !isPost(p)) };
+}
+
+/** Requests each path once, one at a time, as a browser does (`gzip, br`): the time of each, in ms. */
+async function timedPass(url: string, paths: string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const p of paths) {
+    const started = performance.now();
+    const res = await fetch(`${url}${p}`, { headers: { 'Accept-Encoding': 'gzip, br' } });
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+    if (res.status !== 200) throw new Error(`${p} answered ${res.status}`);
+  }
+  return times;
+}
+
+/**
+ * kubeblog on a generated Jekyll site (SITE_DIR) under the chart's memory limit, as a pod runs it: the
+ * median time to ready of three starts, RSS after start and after every post and page is read once, and
+ * one of the site's images served by that process against nginx (sendfile) from the same folder.
+ */
+async function jekyllSite(): Promise<SiteRow> {
+  const root = await mkdtemp(path.join(tmpdir(), 'kubeblog-bench-site-'));
+  const limit = await chartMemoryLimit();
+  const cgroup = await memoryCgroup(`kubeblog-bench-site-${process.pid}`, quantityBytes(limit));
+  if (!cgroup) log(`no memory cgroup on this machine (needs root): the site runs without the ${limit} limit`);
+  try {
+    log(`writing a Jekyll site of ${SITE_SHAPE.posts} posts, ${SITE_SHAPE.pages} pages and ${SITE_SHAPE.images + SITE_SHAPE.largeImages} images`);
+    await writeSite(root, SITE_SHAPE);
+    const env = { SITE_DIR: root, REQUEST_LOG_LEVEL: 'silent', ...(cgroup && { NODE_OPTIONS: await imageNodeOptions() }) };
+    const readyTimes: number[] = [];
+    for (let start = 1; start < STARTS; start++) {
+      const trial = await startKubeblog(env, cgroup);
+      readyTimes.push(Math.round(trial.readyMs));
+      await trial.stop();
+    }
+    const blog = await startKubeblog(env, cgroup);
+    readyTimes.push(Math.round(blog.readyMs));
+    try {
+      const rssAfterStartMb = await rssMb(blog.pid);
+      log(`Jekyll site: ready in ${readyTimes.join(', ')} ms, RSS after start ${rssAfterStartMb} MB`);
+      const urls = await siteUrls(blog.url);
+      const started = performance.now();
+      const postTimes = await timedPass(blog.url, urls.posts);
+      const pageTimes = await timedPass(blog.url, urls.pages);
+      const passSeconds = Math.round((performance.now() - started) / 100) / 10;
+      const rssAfterPassMb = await rssMb(blog.pid);
+      log(`Jekyll site: ${urls.posts.length} posts and ${urls.pages.length} pages read in ${passSeconds} s, RSS ${rssAfterPassMb} MB`);
+      const image = siteImage(0);
+      const bytes = (await readFile(path.join(root, image))).length;
+      const nginx = await startNginx(root, path.join(WORK, 'nginx-site'), { accessLog: false });
+      let turns;
+      try {
+        await wrk(`${blog.url}/${image}`, { seconds: 2 });
+        turns = await alternate(roundLoad(blog, `/${image}`, {}), roundLoad(nginx, `/${image}`, {}));
+      } finally {
+        await nginx.stop();
+      }
+      const row: SiteRow = {
+        posts: urls.posts.length,
+        pages: urls.pages.length,
+        staticFiles: SITE_SHAPE.images + SITE_SHAPE.largeImages,
+        memoryLimit: cgroup ? limit : 'none',
+        readyMs: median(readyTimes),
+        readyTimes,
+        rssAfterStartMb,
+        passSeconds,
+        post: { p50ms: percentile(postTimes, 0.5), p99ms: percentile(postTimes, 0.99) },
+        page: { p50ms: percentile(pageTimes, 0.5), p99ms: percentile(pageTimes, 0.99) },
+        rssAfterPassMb,
+        cgroup: await cgroup?.pressure(),
+        image: { file: image, bytes, kubeblog: turns.a, nginx: turns.b, ratio: turns.ratio, rounds: turns.rounds },
+      };
+      log(`Jekyll site: ${JSON.stringify(row)}`);
+      return row;
+    } finally {
+      await blog.stop();
+    }
+  } finally {
+    await cgroup?.remove();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 function table(headers: string[], rows: Array<Array<string | number>>): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -509,6 +634,41 @@ async function scaleSections(): Promise<{ sections: string[]; results: object }>
   return { sections, results: { scales } };
 }
 
+async function siteSections(): Promise<{ sections: string[]; results: object }> {
+  const site = await jekyllSite();
+  const meets = (ok: boolean) => (ok ? 'met' : 'missed');
+  const sections = [
+    `A Jekyll site (SITE_DIR, generated by \`bench/site.ts\`): posts in nested \`_posts\` folders with a \`permalink\`, kramdown and Liquid, pages in folders, ${site.staticFiles} images (5–50 KB, ${SITE_SHAPE.largeImages} of 1–5 MB). Every post and page read once, one at a time, with \`gzip, br\`.`,
+    '',
+    table(
+      ['posts', 'pages', 'memory limit', `ready ms (target < ${SITE_READY_TARGET_MS})`, 'RSS after start MB', 'pass s', 'post p50 / p99 ms', 'page p50 / p99 ms', `RSS after pass MB (target < ${SITE_RSS_TARGET_MB})`, 'cgroup peak MB, limit reached'],
+      [
+        [
+          site.posts,
+          site.pages,
+          site.memoryLimit,
+          `${site.readyMs} (${site.readyTimes.join(', ')}): ${meets(site.readyMs < SITE_READY_TARGET_MS)}`,
+          site.rssAfterStartMb,
+          site.passSeconds,
+          `${site.post.p50ms} / ${site.post.p99ms}`,
+          `${site.page.p50ms} / ${site.page.p99ms}`,
+          `${site.rssAfterPassMb}: ${meets(site.rssAfterPassMb < SITE_RSS_TARGET_MB)}`,
+          site.cgroup ? `${site.cgroup.peakMb ?? 'not recorded'}, ${site.cgroup.limitReached} times` : 'no cgroup',
+        ],
+      ],
+    ),
+    '',
+    "One of the site's images served by that kubeblog process against nginx (sendfile) from the same folder, neither logging, in turns (target: at least 0.5 of nginx).",
+    '',
+    table(
+      ['file', 'kubeblog req/s', 'nginx req/s', 'kubeblog / nginx', 'kubeblog p50 / p99 ms', 'nginx p50 / p99 ms'],
+      [[`${site.image.file} (${Math.round(site.image.bytes / 1024)} KB)`, site.image.kubeblog.rps, site.image.nginx.rps, site.image.ratio, `${site.image.kubeblog.p50ms} / ${site.image.kubeblog.p99ms}`, `${site.image.nginx.p50ms} / ${site.image.nginx.p99ms}`]],
+    ),
+    '',
+  ];
+  return { sections, results: { site } };
+}
+
 async function main(): Promise<void> {
   await mkdir(WORK, { recursive: true });
   const startedAt = new Date().toISOString();
@@ -516,6 +676,7 @@ async function main(): Promise<void> {
     { name: 'pages', run: pageSections },
     { name: 'static', run: staticSections },
     { name: 'scale', run: scaleSections },
+    { name: 'site', run: siteSections },
   ].filter((part) => PARTS.has(part.name));
   const sections: string[] = [];
   let results = {};

@@ -11,6 +11,18 @@ const TURN_MS = 5;
 const DEFLATE_OPTIONS = { level: constants.Z_BEST_SPEED, chunkSize: 4096 };
 
 /**
+ * `view`'s bytes in an allocation of their own size. zlib returns a view of its output chunk, and
+ * `Buffer.from` would copy a small buffer into a slice of Node's shared pool (64 KB slabs on Node 24),
+ * whose other slices are short-lived buffers: each kept copy then pinned a slab of its own, 88 MB of
+ * slabs for 10,000 copies of ~2 KB (heap snapshot of a 10,000-post site).
+ */
+function ownAllocation(view: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(view.length);
+  view.copy(own);
+  return own;
+}
+
+/**
  * The bytes of one version of a post file: read from the file, and checked to be that version, until a
  * deflated copy is in memory (prose deflates to about a third). From then on the version outlives the
  * file, so a post whose file an edit broke, or whose folder is gone, still has its body.
@@ -40,8 +52,7 @@ export class PostFileCopy {
     if (!this.version) return;
     const version = bytes ?? rereadPostFile(this.version);
     if (!version) return;
-    // zlib returns a view of its output buffer: a copy of its own size keeps only the deflated bytes.
-    this.deflated = { bytes: Buffer.from(deflateRawSync(version, DEFLATE_OPTIONS)), size: version.length };
+    this.deflated = { bytes: ownAllocation(deflateRawSync(version, DEFLATE_OPTIONS)), size: version.length };
     this.version = undefined;
   }
 }

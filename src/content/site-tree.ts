@@ -21,6 +21,8 @@ export interface SiteTree {
   pageCandidates: SiteFile[];
   /** Every other file Jekyll would copy as it is. */
   statics: SiteFile[];
+  /** The folders walked, relative to the root (`''` for the root itself): where a change can come from. */
+  folders: string[];
 }
 
 export interface SiteTreeOptions {
@@ -47,7 +49,7 @@ const DRAFTS = '_drafts';
  * several times faster than through promises, and a reload runs it once.
  */
 export function walkSite(realRoot: string, options: SiteTreeOptions): SiteTree {
-  const tree: SiteTree = { posts: [], pageCandidates: [], statics: [] };
+  const tree: SiteTree = { posts: [], pageCandidates: [], statics: [], folders: [] };
   let files = 0;
   const visit = (relDir: string, inPosts: { categories: string[]; draft: boolean } | undefined): void => {
     let entries: Dirent[];
@@ -58,6 +60,7 @@ export function walkSite(realRoot: string, options: SiteTreeOptions): SiteTree {
       if (relDir === '') throw error;
       return;
     }
+    tree.folders.push(relDir);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
@@ -81,4 +84,20 @@ export function walkSite(realRoot: string, options: SiteTreeOptions): SiteTree {
   };
   visit('', undefined);
   return tree;
+}
+
+/**
+ * `rel` and the folders below it, relative to the root, for folders the walk leaves out but Jekyll reads
+ * (`_data`, `_includes`); none when `rel` is not a folder. Dot-folders and symbolic links are not entered.
+ */
+export function foldersUnder(realRoot: string, rel: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(path.join(realRoot, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const folders = [rel];
+  for (const entry of entries) if (entry.isDirectory() && !entry.name.startsWith('.')) folders.push(...foldersUnder(realRoot, `${rel}/${entry.name}`));
+  return folders;
 }

@@ -228,6 +228,15 @@ export async function sitemap(catalog: Catalog, site: SiteContext): Promise<stri
     ...catalog.tags.map((t) => ({ url: absolute(site, paths.tag(t.slug)), lastmod: (t.posts[0]?.updated ?? t.posts[0]?.date)?.toISOString() })),
     ...catalog.posts.map((p) => ({ url: absolute(site, p.url), lastmod: (p.updated ?? p.date).toISOString() })),
   ];
+  // A site's pages, as jekyll-sitemap lists them: not those marked `sitemap: false`, nor the 404 page; a
+  // page at a URL listed above (a root index.html at the home page's URL) is listed once.
+  const listed = new Set(links.map((link) => link.url));
+  for (const page of catalog.site?.pages ?? []) {
+    const url = absolute(site, page.url);
+    if (page.frontMatter.sitemap === false || page.url === '/404.html' || listed.has(url)) continue;
+    listed.add(url);
+    links.push({ url, lastmod: undefined });
+  }
   // Loaded on first use: start-up does not pay for a module only the sitemap needs.
   const { SitemapStream, streamToPromise } = await import('sitemap');
   const stream = new SitemapStream({ xmlns: { news: false, xhtml: false, image: false, video: false } });

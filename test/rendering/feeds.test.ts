@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { SaxesParser } from 'saxes';
+import { Catalog } from '../../src/content/catalog.js';
+import type { Page } from '../../src/content/page.js';
 import type { Post } from '../../src/content/post.js';
-import { FEED_ITEMS, type FeedEntry, type FeedScope, atomFeed, feedPosts, jsonFeed } from '../../src/rendering/feeds.js';
+import { FEED_ITEMS, type FeedEntry, type FeedScope, atomFeed, feedPosts, jsonFeed, sitemap } from '../../src/rendering/feeds.js';
 import { createMarkdown } from '../../src/rendering/markdown.js';
 import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import type { SiteContext } from '../../src/rendering/pages.js';
@@ -297,5 +299,35 @@ describe('feedPosts', () => {
   it(`carries the newest ${FEED_ITEMS} posts`, () => {
     const posts = Array.from({ length: FEED_ITEMS + 5 }, (_, i) => makePost({ slug: `post-${i}` }));
     expect(feedPosts(atomScope(posts))).toEqual(posts.slice(0, FEED_ITEMS));
+  });
+});
+
+describe('sitemap', () => {
+  const page = (url: string, frontMatter: Record<string, unknown> = {}): Page => ({
+    url,
+    origin: `${url}.md`,
+    path: url.slice(1),
+    title: undefined,
+    description: undefined,
+    markdown: true,
+    navOrder: undefined,
+    body: '',
+    frontMatter,
+    redirectFrom: [],
+  });
+
+  it("lists a site's pages after its posts, as jekyll-sitemap does, except 404.html and pages marked sitemap: false", async () => {
+    const pages = [page('/about/'), page('/'), page('/404.html'), page('/drafts-of-talks/', { sitemap: false }), page('/docs/guide.html')];
+    const site = { root: '/site', pages, staticFiles: new Set<string>(), config: {}, data: {}, includes: {} };
+    const catalog = new Catalog([makePost({ slug: 'hello', url: '/2024/hello/', tags: [] })], { showDrafts: false, showFuture: false, timezone: 'UTC' }, Date.parse('2025-01-01'), 1, site);
+    const xml = await sitemap(catalog, { ...anonymousSite, basePath: '' });
+    expect([...xml.matchAll(/<loc>([^<]*)<\/loc>/g)].map((m) => m[1])).toEqual([
+      'https://blog.example.com/',
+      'https://blog.example.com/archive',
+      'https://blog.example.com/tags',
+      'https://blog.example.com/2024/hello/',
+      'https://blog.example.com/about/',
+      'https://blog.example.com/docs/guide.html',
+    ]);
   });
 });

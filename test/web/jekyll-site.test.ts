@@ -117,6 +117,15 @@ describe('a Jekyll site', () => {
     expect(titles).toEqual(['Liquid /blog/2022/liquid/', 'Hello two /blog/2021/hello/', 'Hello one /blog/2020/hello/', 'Kyoto /ja/news/kyoto.html']);
   });
 
+  it('follows posts added in a new nested folder and edits in a nested folder, without a rescan', async () => {
+    await writeSite(root, { '_posts/2023/05/2023-05-06-nested.md': '---\ntitle: Nested\n---\nDeep down.\n' });
+    await within(5000, async () => (await get('/blog/2023/nested/')).status === 200);
+    await writeFile(path.join(root, 'ja/news/_posts/2019-05-06-kyoto.md'), '---\ntitle: Kyoto\npermalink: /:categories/:title.html\n---\nMore news from Kyoto.\n');
+    await within(5000, async () => (await get('/ja/news/kyoto.html')).body.toString().includes('More news from Kyoto.'));
+    await writeFile(path.join(root, '_data/releases.yml'), '- version: 1.5.0\n');
+    await within(5000, async () => (await get('/blog/2022/liquid/')).body.toString().includes('Latest: 1.5.0.'));
+  });
+
   it('keeps the last good site when _config.yml breaks, and follows it when it is fixed', async () => {
     await writeFile(path.join(root, '_config.yml'), 'title: [unclosed\n');
     await within(5000, async () => blog.logs.messages().some((m) => m.startsWith('site reload failed, keeping the last good site:') && m.includes('_config.yml is not valid YAML')));
