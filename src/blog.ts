@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DirectorySource, type SiteLayout } from './content/directory-source.js';
 import { pageUrl, permalinkPostUrls, postUrl } from './content/permalink.js';
 import type { SiteContent } from './content/site-content.js';
+import type { Catalog } from './content/catalog.js';
 import { ContentStore } from './content/store.js';
 import { type BuildInfo, readBuildInfo } from './ops/build-info.js';
 import type { Config } from './ops/config.js';
@@ -50,6 +51,23 @@ export interface BlogOptions {
   build?: BuildInfo;
   /** Extra sources (the Kubernetes one); the directory source is made here when configured. */
   extraSources?: (store: ContentStore, metrics: Metrics) => ContentSource[];
+}
+
+/**
+ * `site.posts` as a Jekyll site's pages loop over it (newest first): what listings use of each post.
+ * Bodies stay out: 10,000 of them would be sent to every render thread.
+ */
+function liquidPosts(posts: Catalog['posts']): Array<Record<string, unknown>> {
+  return posts.map((post) => ({
+    title: post.title,
+    url: post.url,
+    date: post.date,
+    slug: post.slug,
+    categories: post.categories,
+    tags: post.tags,
+    description: post.description,
+    author: post.author,
+  }));
 }
 
 /** A Jekyll site with more files than this is refused: SITE_DIR pointed at a whole disk would fill memory. */
@@ -117,13 +135,13 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     logger.warn(event, `two files claim the URL "${event.url}": serving ${event.winner}, dropping ${event.loser}`);
   });
   // The site's config, data and includes reach each render thread once per change, not with every job.
-  let shared: SiteContent | undefined;
+  let shared: { site: SiteContent | undefined; posts: Catalog['posts'] } | undefined;
   store.on('change', (catalog) => {
     cache.clear();
     const site = catalog.site;
-    if (site?.config === shared?.config && site?.data === shared?.data && site?.includes === shared?.includes) return;
-    shared = site;
-    pool.share(site ? { site: { ...site.config, data: site.data }, includes: site.includes } : NO_SHARED_SITE);
+    if (shared && site?.config === shared.site?.config && site?.data === shared.site?.data && site?.includes === shared.site?.includes && catalog.posts === shared.posts) return;
+    shared = { site, posts: catalog.posts };
+    pool.share(site ? { site: { ...site.config, data: site.data, posts: liquidPosts(catalog.posts) }, includes: site.includes } : NO_SHARED_SITE);
   });
 
   const sources: ContentSource[] = [];

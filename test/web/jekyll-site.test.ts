@@ -22,6 +22,7 @@ const site: Record<string, string> = {
   '_drafts/unfinished.md': '---\ntitle: Unfinished\n---\nNot yet.\n',
   'about.md': '---\ntitle: About us\nredirect_from: [/who/]\n---\nWe write *about* things.\n',
   'projects/index.html': '---\ntitle: Projects\n---\n<p class="projects">Our projects at {{ page.url }}</p>\n',
+  'writing.md': '---\ntitle: Writing\n---\n{% for post in site.posts limit: 2 %}\n- [{{ post.title }}]({{ post.url | relative_url }}) {{ post.date | date: "%Y" }}\n{% endfor %}\n',
   'notes.md': '---\ntitle: Notes\n---\nExcluded.\n',
   'clash.md': '---\ntitle: Clash\npermalink: /blog/2020/hello/\n---\nA page where a post is.\n',
   'plain.md': 'No front matter: copied as it is, not a page.\n',
@@ -79,6 +80,10 @@ describe('a Jekyll site', () => {
     expect(about.body.toString()).toContain('<h1>About us</h1>');
     expect(about.body.toString()).toContain('We write <em>about</em> things.');
     expect(about.body.toString()).toMatch(/<nav aria-label="Site">[\s\S]*<a href="\/about\/">About us<\/a>/);
+    const writing = (await get('/writing/')).body.toString();
+    expect(writing).toContain('<a href="/blog/2022/liquid/">Liquid</a> 2022');
+    expect(writing).toContain('<a href="/blog/2021/hello/">Hello two</a> 2021');
+    expect(writing).not.toContain('Hello one');
     const projects = await get('/projects/');
     expect(projects.status).toBe(200);
     expect(projects.body.toString()).toContain('<p class="projects">Our projects at /projects/</p>');
