@@ -6,7 +6,7 @@
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
  * 1000,10000,100000), BENCH_ONLY (the parts to run, comma-separated: `pages` for the page comparisons,
- * request logs and plain Node, `static` for static files, `scale` for the corpora; default all three).
+ * request logs and plain Node, `static` for static files, `scale` for the corpora, `search` for the search index; default all four).
  *
  * The servers under test run on the Node that runs this file: `npm run bench` uses the container image's
  * (scripts/node.sh --image), whatever Node this machine has; KUBEBLOG_NODE=/path/to/node another one.
@@ -18,6 +18,7 @@ import { get } from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
+import { searchSections } from './search.js';
 import { load as parseYaml } from 'js-yaml';
 import type { RecordedResponse, Recording } from './plain-node.js';
 import { type CgroupPressure, ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, startStaticServer, wrk, wrkAtRate } from './tools.js';
@@ -31,7 +32,7 @@ const SETTLE_SECONDS = 60;
 const STARTS = 3;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
-const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale').split(',').map((part) => part.trim()));
+const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale,search').split(',').map((part) => part.trim()));
 const SEED_POSTS = path.join(ROOT, 'posts');
 
 const PAGES = [
@@ -511,6 +512,7 @@ async function main(): Promise<void> {
     { name: 'pages', run: pageSections },
     { name: 'static', run: staticSections },
     { name: 'scale', run: scaleSections },
+    { name: 'search', run: searchSections },
   ].filter((part) => PARTS.has(part.name));
   const sections: string[] = [];
   let results = {};
