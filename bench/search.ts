@@ -12,6 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { createBlog } from '../src/blog.js';
 import { loadConfig } from '../src/ops/config.js';
 import { createLogger } from '../src/ops/logger.js';
+import { searchableText } from '../src/search/search-index.js';
 import { plainText, snippet } from '../src/search/snippet.js';
 import { writeCorpus } from './corpus.js';
 import { ROOT } from './tools.js';
@@ -23,6 +24,10 @@ const QUERIES = ['kubernetes', 'prometheus scrape', 'readiness probe liveness', 
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+
+function log(message: string): void {
+  process.stderr.write(`bench: search: ${message}\n`);
+}
 
 function rssMb(): number {
   gc();
@@ -55,15 +60,17 @@ export async function searchBench(): Promise<SearchBench> {
   const started = performance.now();
   await blog.start();
   const loaded = performance.now();
+  log(`content of ${POSTS} posts loaded in ${Math.round(loaded - started)} ms; indexing`);
   const loadedRss = rssMb();
   while (!blog.search.progress().ready) await new Promise((resolve) => setTimeout(resolve, 5));
   const indexedAt = performance.now();
   const indexRssMb = rssMb() - loadedRss;
+  log(`indexed in ${Math.round(indexedAt - loaded)} ms; querying for ${QUERY_SECONDS} s`);
   try {
     // As /search answers: the index query, then a snippet for each post of the first page.
     const answer = (q: string) => {
       const found = blog.search.search(q);
-      for (const post of found.posts.slice(0, 10)) snippet(plainText(`${post.description ?? ''} ${post.body()}`), found.matched);
+      for (const post of found.posts.slice(0, 10)) snippet(plainText(searchableText(post)), found.matched);
     };
     const times: number[] = [];
     const until = performance.now() + QUERY_SECONDS * 1000;
@@ -79,6 +86,7 @@ export async function searchBench(): Promise<SearchBench> {
     }
     times.sort((a, b) => a - b);
 
+    log('editing one post');
     const file = (await readdir(dir)).sort()[POSTS / 2]!;
     const original = await readFile(path.join(dir, file), 'utf8');
     const editedAt = performance.now();

@@ -10,8 +10,11 @@ export const MAX_QUERY_CHARS = 200;
 export const MAX_QUERY_TERMS = 10;
 /** Posts indexed between two turns of the event loop, so requests are answered while the index builds. */
 const BATCH = 100;
-/** Matches read per word and field: the deepest page of results a reader can reach. */
-const FIELD_LIMIT = 1000;
+/**
+ * Matches read per word and field, best first: a word every post has would otherwise cost a look-up of
+ * every post. Results go at most this deep (20 pages of 10) for each word and field.
+ */
+const FIELD_LIMIT = 200;
 /** Words a prefix or a misspelling may stand for; the most frequent are kept. */
 const MAX_VARIANTS = 8;
 /** A title match counts this much more than one in the body; a tag, in between. */
@@ -22,12 +25,26 @@ const TYPO_WEIGHT = 0.5;
 
 type Field = keyof typeof FIELD_WEIGHTS;
 
+/**
+ * The text a post's body is searched in: its description and body. A body that can no longer be read
+ * (its file changed after it was loaded: a reload is on its way) counts as empty until then.
+ */
+export function searchableText(post: Post): string {
+  let body = '';
+  try {
+    body = post.body();
+  } catch {
+    // The reload that follows brings a post whose body can be read.
+  }
+  return `${post.description ?? ''} ${body}`;
+}
+
 /** The words each field of a post is indexed with, unique. */
 function postTerms(post: Post): Record<Field, string[]> {
   return {
     title: [...new Set(tokenize(post.title))],
     tags: [...new Set(tokenize([...post.tags, ...post.categories].join(' ')))],
-    body: [...new Set(tokenize(`${post.description ?? ''} ${post.body()}`))],
+    body: [...new Set(tokenize(searchableText(post)))],
   };
 }
 
@@ -75,7 +92,7 @@ export class SearchIndex {
   constructor(private readonly onSynced: (details: { seconds: number; first: boolean; posts: number; terms: number }) => void = () => undefined) {
     // Words reach the index already tokenized (see tokens.ts), joined by spaces.
     const options = { tokenize: 'strict', encode: (text: string) => text.split(' ').filter((t) => t !== '') } as const;
-    this.fields = { title: new Index(options), tags: new Index(options), body: new Index({ ...options, resolution: 3 }) };
+    this.fields = { title: new Index(options), tags: new Index(options), body: new Index({ ...options, resolution: 1 }) };
   }
 
   /** Brings the index to `catalog`'s posts in the background; resolves when it (or a newer one) is indexed. */

@@ -28,6 +28,13 @@ function matchRanges(text: string, matched: ReadonlySet<string>): Array<[number,
   for (const match of text.matchAll(WORD)) {
     const word = match[0];
     const start = match.index;
+    // Only the matches inside the snippet's window are shown: the rest of a long body is not read.
+    if (ranges.length > 0 && start > ranges[0]![0] + SNIPPET_CHARS) break;
+    // Most words are ASCII: no accents to fold, no CJK to split.
+    if (isAscii(word)) {
+      if (matched.has(word.toLowerCase())) ranges.push([start, start + word.length]);
+      continue;
+    }
     let offset = 0;
     for (const run of scriptRuns(word)) {
       const runStart = start + offset;
@@ -53,6 +60,11 @@ function matchRanges(text: string, matched: ReadonlySet<string>): Array<[number,
     }
   }
   return ranges;
+}
+
+function isAscii(word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** About SNIPPET_CHARS of `text` around its first match (its start when nothing matches), matches marked. */

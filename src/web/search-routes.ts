@@ -3,7 +3,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { html } from '../rendering/html.js';
 import { type SearchView, type SiteContext, type Theme, pageOf } from '../rendering/pages.js';
 import { href } from '../rendering/urls.js';
-import { MAX_QUERY_CHARS, MAX_QUERY_TERMS, type SearchIndex } from '../search/search-index.js';
+import { MAX_QUERY_CHARS, MAX_QUERY_TERMS, type SearchIndex, searchableText } from '../search/search-index.js';
 import { plainText, snippet } from '../search/snippet.js';
 
 export interface SearchRouteDeps {
@@ -51,7 +51,7 @@ export function searchRouter(deps: SearchRouteDeps): Router {
     const pages = Math.max(1, Math.ceil(found.posts.length / perPage));
     const page = Math.min(pageNumber(req), pages);
     const slice = pageOf(found.posts, page, perPage)?.items ?? [];
-    const results = slice.map((post) => ({ post, snippet: snippet(plainText(`${post.description ?? ''} ${post.body()}`), found.matched) }));
+    const results = slice.map((post) => ({ post, snippet: snippet(plainText(searchableText(post)), found.matched) }));
     stopTimer();
     const notices: string[] = [];
     if (found.truncated) notices.push(`Only the first ${MAX_QUERY_CHARS} characters of the query were searched.`);
