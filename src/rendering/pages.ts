@@ -31,6 +31,8 @@ export type SearchView =
       state: 'results';
       query: string;
       total: number;
+      /** More posts match than `total`: the best `total` are listed. */
+      capped: boolean;
       page: number;
       pages: number;
       perPage: number;
@@ -225,7 +227,7 @@ export class Theme {
       body = html`<h1>Search</h1>${this.searchForm(site, query, 'search-page')}
         <p class="notice" role="status">The search index is being built (${view.indexed} of ${view.total} posts). Please try again in a moment.</p>`;
     } else {
-      const count = view.total === 1 ? '1 post' : `${view.total} posts`;
+      const count = view.capped ? `The best ${view.total} posts` : view.total === 1 ? '1 post' : `${view.total} posts`;
       body = html`<h1>Search results for “${query}”</h1>
         ${this.searchForm(site, query, 'search-page')}
         ${view.notice ? html`<p class="notice">${view.notice}</p>` : ''}

@@ -53,6 +53,8 @@ export interface SearchResult {
   readonly posts: readonly Post[];
   /** The words of the index the query matched (its own, prefixes and corrections), for marking. */
   readonly matched: ReadonlySet<string>;
+  /** Some word matched more than FIELD_LIMIT posts in a field: `posts` holds the best of them, not all. */
+  readonly capped: boolean;
   /** Query words left out because the query had more than MAX_QUERY_TERMS. */
   readonly ignoredTerms: number;
   /** The query was longer than MAX_QUERY_CHARS and was cut. */
@@ -203,12 +205,14 @@ export class SearchIndex {
     const terms = allTerms.slice(0, MAX_QUERY_TERMS);
     const scores = new Map<number, { words: number; score: number }>();
     const matched = new Set<string>();
+    let capped = false;
     for (const term of terms) {
       const best = new Map<number, number>();
       for (const variant of this.variants(term)) {
         for (const field of Object.keys(FIELD_WEIGHTS) as Field[]) {
           const ids = this.fields[field].search(variant.term, { limit: FIELD_LIMIT }) as number[];
           if (ids.length > 0) matched.add(variant.term);
+          if (ids.length === FIELD_LIMIT) capped = true;
           ids.forEach((id, rank) => {
             // FlexSearch ranks a word near the start of a field first: a small bonus for that.
             const score = FIELD_WEIGHTS[field] * variant.weight * (1 - rank / (2 * ids.length));
@@ -230,7 +234,7 @@ export class SearchIndex {
       })
       .sort((a, b) => b.words - a.words || b.score - a.score || b.post.date.getTime() - a.post.date.getTime())
       .map((hit) => hit.post);
-    return { posts, matched, ignoredTerms: allTerms.length - terms.length, truncated };
+    return { posts, matched, capped, ignoredTerms: allTerms.length - terms.length, truncated };
   }
 }
 

@@ -56,7 +56,7 @@ export function searchRouter(deps: SearchRouteDeps): Router {
     const notices: string[] = [];
     if (found.truncated) notices.push(`Only the first ${MAX_QUERY_CHARS} characters of the query were searched.`);
     if (found.ignoredTerms > 0) notices.push(`Only the first ${MAX_QUERY_TERMS} words were searched.`);
-    return { state: 'results', query: shown, total: found.posts.length, page, pages, perPage, results, ...(notices.length > 0 ? { notice: notices.join(' ') } : {}) };
+    return { state: 'results', query: shown, total: found.posts.length, capped: found.capped, page, pages, perPage, results, ...(notices.length > 0 ? { notice: notices.join(' ') } : {}) };
   };
 
   const headersFor = (res: Response, state: SearchView['state']) => {
@@ -76,7 +76,7 @@ export function searchRouter(deps: SearchRouteDeps): Router {
     headersFor(res, view.state);
     const site = deps.siteFor(req);
     if (view.state === 'empty') {
-      res.json({ state: 'results', query: '', total: 0, page: 1, pages: 1, results: [] });
+      res.json({ state: 'results', query: '', total: 0, capped: false, page: 1, pages: 1, results: [] });
       return;
     }
     if (view.state === 'building') {
@@ -87,6 +87,7 @@ export function searchRouter(deps: SearchRouteDeps): Router {
       state: 'results',
       query: view.query,
       total: view.total,
+      capped: view.capped,
       page: view.page,
       pages: view.pages,
       notice: view.notice ?? null,

@@ -115,6 +115,7 @@ describe('finding posts', () => {
       state: 'results',
       query: 'grafana',
       total: 1,
+      capped: false,
       page: 1,
       pages: 1,
       notice: null,
@@ -239,6 +240,10 @@ describe('while the first index is built', () => {
     await synced;
     expect(index.progress()).toEqual({ ready: true, indexed: 400, total: 400 });
     expect(index.search('post 399').posts[0]?.title).toBe('Post 399');
+    // Every post has the word: the best 200 are listed, and the answer says there are more.
+    const common = index.search('kettle');
+    expect(common.posts).toHaveLength(200);
+    expect(common.capped).toBe(true);
   });
 
   it('answers "being built" with 503 and Retry-After until then', async () => {
