@@ -120,11 +120,12 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   });
   // Readiness does not wait for the search index: pages matter more than search, and at 10,000 posts the
   // index takes longer than the ready target. Until the first index exists, search answers "being built".
-  const search = new SearchIndex(({ seconds, first, posts, terms }) => {
+  const search = new SearchIndex(({ seconds, first, reindexed, posts, terms }) => {
     metrics.searchIndexSync.observe(seconds);
     metrics.searchIndexPosts.set(posts);
     metrics.searchIndexTerms.set(terms);
     if (first) logger.info({ seconds, posts, terms }, `search index built: ${posts} posts in ${seconds.toFixed(2)} s`);
+    else logger.debug({ seconds, reindexed, posts }, `search index updated: ${reindexed} posts indexed again in ${seconds.toFixed(3)} s`);
   });
   store.on('change', (catalog) => {
     search.sync(catalog).catch((error: unknown) => logger.error({ err: error }, `search index update failed: ${(error as Error).message}`));

@@ -61,6 +61,16 @@ export interface SearchResult {
   readonly truncated: boolean;
 }
 
+export interface SyncDetails {
+  seconds: number;
+  /** The first complete index. */
+  first: boolean;
+  /** Posts (re)indexed: new or changed ones, not those a source merely handed over anew. */
+  reindexed: number;
+  posts: number;
+  terms: number;
+}
+
 export interface IndexProgress {
   /** The first complete index exists: answers are complete from then on. */
   readonly ready: boolean;
@@ -91,7 +101,7 @@ export class SearchIndex {
   private firstDone = false;
   private pendingTotal = 0;
 
-  constructor(private readonly onSynced: (details: { seconds: number; first: boolean; posts: number; terms: number }) => void = () => undefined) {
+  constructor(private readonly onSynced: (details: SyncDetails) => void = () => undefined) {
     // Words reach the index already tokenized (see tokens.ts), joined by spaces.
     const options = { tokenize: 'strict', encode: (text: string) => text.split(' ').filter((t) => t !== '') } as const;
     this.fields = { title: new Index(options), tags: new Index(options), body: new Index({ ...options, resolution: 1 }) };
@@ -119,21 +129,38 @@ export class SearchIndex {
     while (this.wanted !== this.indexedCatalog) {
       const catalog = this.wanted!;
       const started = performance.now();
-      const wanted = new Map(catalog.posts.map((post) => [post.url, post]));
-      const removals = [...this.byUrl].filter(([url, entry]) => wanted.get(url) !== entry.post).map(([url]) => url);
-      const additions = catalog.posts.filter((post) => this.byUrl.get(post.url)?.post !== post);
+      const wanted = new Set(catalog.posts.map((post) => post.url));
+      for (const url of [...this.byUrl.keys()].filter((url) => !wanted.has(url))) this.remove(url);
+      const differing = catalog.posts.filter((post) => this.byUrl.get(post.url)?.post !== post);
       this.pendingTotal = catalog.posts.length;
-      for (const url of removals) this.remove(url);
-      for (let i = 0; i < additions.length; i += BATCH) {
+      let reindexed = 0;
+      for (let i = 0; i < differing.length; i += BATCH) {
         if (i > 0) await yieldToEventLoop();
-        for (const post of additions.slice(i, i + BATCH)) this.add(post);
+        for (const post of differing.slice(i, i + BATCH)) if (this.upsert(post)) reindexed += 1;
       }
       this.sortVocabulary();
       this.indexedCatalog = catalog;
       const first = !this.firstDone;
       this.firstDone = true;
-      this.onSynced({ seconds: (performance.now() - started) / 1000, first, posts: this.byUrl.size, terms: this.vocabulary.size });
+      this.onSynced({ seconds: (performance.now() - started) / 1000, first, reindexed, posts: this.byUrl.size, terms: this.vocabulary.size });
     }
+  }
+
+  /**
+   * Indexes a post that is new or another object than the indexed one; false when it only replaced an
+   * equal post. A git-sync swap or a full rescan hands over new objects for unchanged files: their
+   * text is compared, which costs a fraction of indexing them again.
+   */
+  private upsert(post: Post): boolean {
+    const entry = this.byUrl.get(post.url);
+    if (entry && sameContent(entry.post, post)) {
+      this.byUrl.set(post.url, { id: entry.id, post });
+      this.byId.set(entry.id, post);
+      return false;
+    }
+    this.remove(post.url);
+    this.add(post);
+    return true;
   }
 
   private add(post: Post): void {
@@ -198,7 +225,7 @@ export class SearchIndex {
     return found;
   }
 
-  /** Posts matching `query`, best first: those with more of its words, then higher scores, then newer. */
+  /** Posts matching `query`, best first: by field, rarity and share of its words matched, then newer. */
   search(query: string): SearchResult {
     const truncated = query.length > MAX_QUERY_CHARS;
     const allTerms = [...new Set(tokenize(query.slice(0, MAX_QUERY_CHARS)))];
@@ -209,13 +236,15 @@ export class SearchIndex {
     for (const term of terms) {
       const best = new Map<number, number>();
       for (const variant of this.variants(term)) {
+        // A rare word tells more than one most posts have (inverse document frequency).
+        const rarity = Math.log(1 + this.byUrl.size / (this.vocabulary.get(variant.term) ?? 1));
         for (const field of Object.keys(FIELD_WEIGHTS) as Field[]) {
           const ids = this.fields[field].search(variant.term, { limit: FIELD_LIMIT }) as number[];
           if (ids.length > 0) matched.add(variant.term);
           if (ids.length === FIELD_LIMIT) capped = true;
           ids.forEach((id, rank) => {
             // FlexSearch ranks a word near the start of a field first: a small bonus for that.
-            const score = FIELD_WEIGHTS[field] * variant.weight * (1 - rank / (2 * ids.length));
+            const score = FIELD_WEIGHTS[field] * variant.weight * rarity * (1 - rank / (2 * ids.length));
             if (score > (best.get(id) ?? 0)) best.set(id, score);
           });
         }
@@ -232,10 +261,24 @@ export class SearchIndex {
         const post = this.byId.get(id);
         return post ? [{ post, ...score }] : [];
       })
-      .sort((a, b) => b.words - a.words || b.score - a.score || b.post.date.getTime() - a.post.date.getTime())
+      // Posts with more of the query's words first, scaled rather than ranked, so that a rare word can
+      // outweigh a common one that was only read for the best FIELD_LIMIT posts.
+      .map((hit) => ({ post: hit.post, score: (hit.score * hit.words) / terms.length }))
+      .sort((a, b) => b.score - a.score || b.post.date.getTime() - a.post.date.getTime())
       .map((hit) => hit.post);
     return { posts, matched, capped, ignoredTerms: allTerms.length - terms.length, truncated };
   }
+}
+
+/** Whether two posts at one URL would be indexed with the same words. */
+function sameContent(a: Post, b: Post): boolean {
+  return (
+    a.title === b.title &&
+    a.date.getTime() === b.date.getTime() &&
+    a.tags.join('\n') === b.tags.join('\n') &&
+    a.categories.join('\n') === b.categories.join('\n') &&
+    searchableText(a) === searchableText(b)
+  );
 }
 
 /** The first index of `sorted` whose item is not below `item`. */

@@ -246,6 +246,18 @@ describe('while the first index is built', () => {
     expect(common.capped).toBe(true);
   });
 
+  it('indexes again only the posts whose text changed when a source hands over new objects (a git-sync swap)', async () => {
+    const reindexed: number[] = [];
+    const index = new SearchIndex((details) => reindexed.push(details.reindexed));
+    await index.sync(catalogOf(300));
+    const swapped = Array.from({ length: 300 }, (_, i) => fakePost(i));
+    swapped[7] = { ...fakePost(7), body: () => 'A zeppelin hums.' };
+    await index.sync(new Catalog(swapped, { showDrafts: false, showFuture: false, timezone: 'UTC' }, Date.now(), 2));
+    expect(reindexed).toEqual([300, 1]);
+    expect(index.search('zeppelin').posts.map((p) => p.title)).toEqual(['Post 7']);
+    expect(index.search('post 42').posts[0]).toBe(swapped[42]);
+  });
+
   it('answers "being built" with 503 and Retry-After until then', async () => {
     const app = createWebApp({
       config: t.config,
