@@ -7,7 +7,7 @@
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
  * 1000,10000,100000), BENCH_SITE (`0` skips the Jekyll site), BENCH_ONLY (the parts to run,
  * comma-separated: `pages` for the page comparisons, request logs and plain Node, `static` for static
- * files, `scale` for the corpora, `site` for the Jekyll site; default all four).
+ * files, `scale` for the corpora, `site` for the Jekyll site, `search` for the search index; default all).
  *
  * The servers under test run on the Node that runs this file: `npm run bench` uses the container image's
  * (scripts/node.sh --image), whatever Node this machine has; KUBEBLOG_NODE=/path/to/node another one.
@@ -21,6 +21,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCorpus } from './corpus.js';
 import { type SiteShape, siteImage, writeSite } from './site.js';
+import { searchSections } from './search.js';
 import { load as parseYaml } from 'js-yaml';
 import type { RecordedResponse, Recording } from './plain-node.js';
 import { type CgroupPressure, ROOT, type Server, type WrkResult, median, memoryCgroup, rssMb, startKubeblog, startNginx, startPlainNode, startStaticServer, wrk, wrkAtRate } from './tools.js';
@@ -34,7 +35,7 @@ const SETTLE_SECONDS = 60;
 const STARTS = 3;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
-const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale,site').split(',').map((part) => part.trim()));
+const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale,site,search').split(',').map((part) => part.trim()));
 if (process.env.BENCH_SITE === '0') PARTS.delete('site');
 const SEED_POSTS = path.join(ROOT, 'posts');
 
@@ -677,6 +678,7 @@ async function main(): Promise<void> {
     { name: 'static', run: staticSections },
     { name: 'scale', run: scaleSections },
     { name: 'site', run: siteSections },
+    { name: 'search', run: searchSections },
   ].filter((part) => PARTS.has(part.name));
   const sections: string[] = [];
   let results = {};

@@ -19,6 +19,7 @@ import { Theme } from './rendering/pages.js';
 import { PostRenderer } from './rendering/post-renderer.js';
 import { RenderPool } from './rendering/render-pool.js';
 import { renderWorkerScript } from './rendering/render-worker-script.js';
+import { SearchIndex } from './search/search-index.js';
 import { createOpsApp, createWebApp, securityHeaders } from './web/app.js';
 import { withFastPath } from './web/fast-path.js';
 import { PageCache } from './web/page-cache.js';
@@ -40,6 +41,7 @@ export interface Blog {
   readonly metrics: Metrics;
   readonly cache: PageCache;
   readonly renderer: PostRenderer;
+  readonly search: SearchIndex;
   readonly sources: readonly ContentSource[];
   /** Loads every content source and starts the render threads; rejects (with the reason) when one cannot start. */
   start(): Promise<void>;
@@ -134,6 +136,18 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     metrics.conflicts.inc();
     logger.warn(event, `two files claim the URL "${event.url}": serving ${event.winner}, dropping ${event.loser}`);
   });
+  // Readiness does not wait for the search index: pages matter more than search, and at 10,000 posts the
+  // index takes longer than the ready target. Until the first index exists, search answers "being built".
+  const search = new SearchIndex(({ seconds, first, reindexed, posts, terms }) => {
+    metrics.searchIndexSync.observe(seconds);
+    metrics.searchIndexPosts.set(posts);
+    metrics.searchIndexTerms.set(terms);
+    if (first) logger.info({ seconds, posts, terms }, `search index built: ${posts} posts in ${seconds.toFixed(2)} s`);
+    else logger.debug({ seconds, reindexed, posts }, `search index updated: ${reindexed} posts indexed again in ${seconds.toFixed(3)} s`);
+  });
+  store.on('change', (catalog) => {
+    search.sync(catalog).catch((error: unknown) => logger.error({ err: error }, `search index update failed: ${(error as Error).message}`));
+  });
   // The site's config, data and includes reach each render thread once per change, not with every job.
   let shared: { site: SiteContent | undefined; posts: Catalog['posts'] } | undefined;
   store.on('change', (catalog) => {
@@ -176,7 +190,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
   sources.push(...(options.extraSources?.(store, metrics) ?? []));
 
   const headers = securityHeaders();
-  const webApp = createWebApp({ config, store, theme, renderer, cache, metrics, health, logger, assets, securityHeaders: headers });
+  const webApp = createWebApp({ config, store, theme, renderer, cache, metrics, health, logger, assets, search, securityHeaders: headers });
   const webHandler = withFastPath(webApp, { config, store, cache, metrics, health, logger, securityHeaders: headers });
   const opsApp = createOpsApp({
     metrics,
@@ -201,6 +215,7 @@ export function createBlog(config: Config, options: BlogOptions): Blog {
     metrics,
     cache,
     renderer,
+    search,
     sources,
     start: async () => {
       await Promise.all([...sources.map((s) => s.start()), pool.ready()]);

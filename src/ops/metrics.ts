@@ -103,6 +103,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly searchDuration = new Histogram({
+    name: 'kubeblog_search_duration_seconds',
+    help: 'Time to answer a search query from the index (/search and /api/search), snippets included.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly searchIndexPosts = new Gauge({
+    name: 'kubeblog_search_index_posts',
+    help: 'Posts in the search index.',
+    registers: [this.registry],
+  });
+
+  readonly searchIndexTerms = new Gauge({
+    name: 'kubeblog_search_index_terms',
+    help: 'Distinct words in the search index.',
+    registers: [this.registry],
+  });
+
+  readonly searchIndexSync = new Histogram({
+    name: 'kubeblog_search_index_sync_seconds',
+    help: 'Time to bring the search index up to a new set of posts (the first build included).',
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   readonly buildInfo = new Gauge({
     name: 'kubeblog_build_info',
     help: 'Always 1; the labels say which build is running.',

@@ -1,6 +1,7 @@
 import { type Catalog, type TagGroup, tagSlug as tagSlugOf } from '../content/catalog.js';
 import type { Page } from '../content/page.js';
 import type { Post } from '../content/post.js';
+import type { SnippetPart } from '../search/snippet.js';
 import type { Asset } from './assets.js';
 import { type SafeHtml, html, jsonForScript, raw, textOf } from './html.js';
 import { type UrlContext, absolute, href, paths } from './urls.js';
@@ -21,6 +22,24 @@ export interface SiteContext extends UrlContext {
 export interface ThemeDeps {
   assets: { stylesheet: Asset; icon: Asset };
 }
+
+/** What a search results page shows; `building` while the first index is being made. */
+export type SearchView =
+  | { state: 'empty' }
+  | { state: 'building'; query: string; indexed: number; total: number }
+  | {
+      state: 'results';
+      query: string;
+      total: number;
+      /** More posts match than `total`: the best `total` are listed. */
+      capped: boolean;
+      page: number;
+      pages: number;
+      perPage: number;
+      results: ReadonlyArray<{ post: Post; snippet: readonly SnippetPart[] }>;
+      /** Why only part of the query was searched, if it was. */
+      notice?: string;
+    };
 
 /** Posts' excerpts as HTML, rendered beforehand (PostRenderer): the theme itself never waits. */
 export type Excerpts = ReadonlyMap<Post, string>;
@@ -198,6 +217,70 @@ export class Theme {
     });
   }
 
+  searchPage(view: SearchView, site: SiteContext): string {
+    const query = view.state === 'empty' ? '' : view.query;
+    const searchPath = (n: number) => `${paths.search()}?q=${encodeURIComponent(query)}${n > 1 ? `&page=${n}` : ''}`;
+    let body: SafeHtml;
+    if (view.state === 'empty') {
+      body = html`<h1>Search</h1>${this.searchForm(site, '', 'search-page')}<p class="empty">Type one or more words: titles, tags and the full text of every post are searched.</p>`;
+    } else if (view.state === 'building') {
+      body = html`<h1>Search</h1>${this.searchForm(site, query, 'search-page')}
+        <p class="notice" role="status">The search index is being built (${view.indexed} of ${view.total} posts). Please try again in a moment.</p>`;
+    } else {
+      const count = view.capped ? `The best ${view.total} posts` : view.total === 1 ? '1 post' : `${view.total} posts`;
+      body = html`<h1>Search results for “${query}”</h1>
+        ${this.searchForm(site, query, 'search-page')}
+        ${view.notice ? html`<p class="notice">${view.notice}</p>` : ''}
+        <p class="search-count" role="status">${view.total === 0 ? 'No posts match. Try fewer or other words.' : `${count} found${view.pages > 1 ? ` · page ${view.page} of ${view.pages}` : ''}`}</p>
+        <ol class="search-results" start="${(view.page - 1) * view.perPage + 1}">
+          ${view.results.map(
+            ({ post, snippet }) => html`<li class="post-card">
+              <h2><a href="${href(site, post.url)}">${post.title}</a></h2>
+              ${this.meta(post, site)}
+              <p class="snippet">${snippet.map((part) => (part.marked ? html`<mark>${part.text}</mark>` : part.text))}</p>
+            </li>`,
+          )}
+        </ol>
+        ${view.pages > 1
+          ? html`<nav class="pagination" aria-label="Result pages">
+              ${view.page > 1 ? html`<a rel="prev" href="${href(site, searchPath(view.page - 1))}">← Previous results</a>` : html`<span></span>`}
+              <span class="page-count">Page ${view.page} of ${view.pages}</span>
+              ${view.page < view.pages ? html`<a rel="next" href="${href(site, searchPath(view.page + 1))}">More results →</a>` : html`<span></span>`}
+            </nav>`
+          : ''}`;
+    }
+    return this.layout(site, {
+      title: query === '' ? `Search — ${site.title}` : `${query} — Search — ${site.title}`,
+      description: `Search ${site.title}`,
+      path: paths.search(),
+      body,
+      noindex: true,
+    });
+  }
+
+  /** The OpenSearch description: lets a browser add the blog as a search engine. */
+  openSearchDescription(site: SiteContext): string {
+    return html`<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+  <ShortName>${[...site.title].slice(0, 16).join('')}</ShortName>
+  <Description>Search ${site.title}</Description>
+  <InputEncoding>UTF-8</InputEncoding>
+  <Image type="image/svg+xml">${absolute(site, this.deps.assets.icon.path)}</Image>
+  <Url type="text/html" method="get" template="${absolute(site, paths.search())}?q={searchTerms}"/>
+  <Url type="application/json" method="get" template="${absolute(site, paths.apiSearch())}?q={searchTerms}"/>
+</OpenSearchDescription>
+`.value;
+  }
+
+  /** A plain GET form: search works without any script. */
+  private searchForm(site: SiteContext, query: string, id: string): SafeHtml {
+    return html`<form class="search-form" role="search" method="get" action="${href(site, paths.search())}">
+      <label for="${id}">Search posts</label>
+      <input id="${id}" type="search" name="q" value="${query}" maxlength="200" autocomplete="off">
+      <button type="submit">Search</button>
+    </form>`;
+  }
+
   errorPage(status: 400 | 404 | 500, site: SiteContext): string {
     const messages: Record<typeof status, [string, string]> = {
       400: ['Bad request', 'This address could not be understood. Please check the link.'],
@@ -231,6 +314,7 @@ ${page.noindex || site.preview ? html`<meta name="robots" content="noindex">` : 
 <link rel="alternate" type="application/atom+xml" title="${site.title}" href="${absolute(site, paths.atom())}">
 <link rel="alternate" type="application/feed+json" title="${site.title}" href="${absolute(site, paths.jsonFeed())}">
 <meta name="color-scheme" content="light dark">
+<link rel="search" type="application/opensearchdescription+xml" title="${site.title}" href="${href(site, paths.openSearch())}">
 ${page.head ?? ''}
 </head>
 <body>
@@ -247,6 +331,7 @@ ${page.head ?? ''}
         <li><a href="${href(site, paths.atom())}">Feed</a></li>
       </ul>
     </nav>
+    ${this.searchForm(site, '', 'site-search')}
   </div>
 </header>
 <main id="main" class="wrap" tabindex="-1">

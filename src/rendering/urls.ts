@@ -17,6 +17,9 @@ export const paths = {
   sitemap: () => '/sitemap.xml',
   robots: () => '/robots.txt',
   apiPosts: () => '/api/posts',
+  search: () => '/search',
+  apiSearch: () => '/api/search',
+  openSearch: () => '/opensearch.xml',
   apiPost: (slug: string) => `/api/posts/${encodeURIComponent(slug)}`,
 };
 

@@ -10,6 +10,7 @@ import { type Metrics, UNMATCHED_ROUTE } from '../ops/metrics.js';
 import type { Asset } from '../rendering/assets.js';
 import type { Theme } from '../rendering/pages.js';
 import type { PostRenderer } from '../rendering/post-renderer.js';
+import type { SearchIndex } from '../search/search-index.js';
 import { href, paths } from '../rendering/urls.js';
 import { blogRouter, pageKey } from './blog-routes.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
@@ -27,6 +28,7 @@ export interface WebAppDeps {
   health: Health;
   logger: Logger;
   assets: { stylesheet: Asset; icon: Asset };
+  search: SearchIndex;
   securityHeaders: HeaderList;
 }
 
@@ -122,7 +124,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
       });
     });
   }
-  app.use(config.basePath || '/', blogRouter({ config, store, theme, renderer, cache, metrics, assets: deps.assets, siteFor }));
+  app.use(config.basePath || '/', blogRouter({ config, store, theme, renderer, cache, metrics, assets: deps.assets, search: deps.search, siteFor }));
 
   // Links from the Jekyll era (date URLs, `permalink`) move permanently to the post's address.
   app.use((req, res, next) => {

@@ -12,6 +12,8 @@ import { textOf } from '../rendering/html.js';
 import { type SiteContext, type Theme, pageOf, readingMinutes } from '../rendering/pages.js';
 import type { PostRenderer } from '../rendering/post-renderer.js';
 import { href, paths } from '../rendering/urls.js';
+import type { SearchIndex } from '../search/search-index.js';
+import { searchRouter } from './search-routes.js';
 import { type PageCache, RenderedPage } from './page-cache.js';
 import { routeLabel, writePage } from './respond.js';
 
@@ -23,6 +25,7 @@ export interface BlogRouteDeps {
   cache: PageCache;
   metrics: Metrics;
   assets: { stylesheet: Asset; icon: Asset };
+  search: SearchIndex;
   siteFor(req: Request): SiteContext;
 }
 
@@ -254,6 +257,15 @@ export function blogRouter(deps: BlogRouteDeps): Router {
   router.get('/api/posts/:slug', (req, res) => {
     res.status(404).json({ error: 'post not found', slug: req.params.slug });
   });
+
+  router.get(
+    '/opensearch.xml',
+    page('opensearch', () => ({
+      path: paths.openSearch(),
+      render: (site) => ({ body: theme.openSearchDescription(site), contentType: 'application/opensearchdescription+xml; charset=utf-8' }),
+    })),
+  );
+  router.use(searchRouter({ search: deps.search, theme, metrics, perPage: config.postsPerPage, siteFor: (req) => ({ ...siteFor(req), navigation: store.catalog().navigation }) }));
 
   for (const asset of [deps.assets.stylesheet, deps.assets.icon]) {
     const served = new RenderedPage(200, asset.contentType, 'public, max-age=31536000, immutable', asset.body, 0, asset.path);

@@ -84,6 +84,7 @@ describe('an error inside a request', () => {
       health: blog.health,
       logger,
       assets: loadThemeAssets(),
+      search: blog.search,
       securityHeaders: securityHeaders(),
     });
     try {
