@@ -5,7 +5,7 @@
  *
  * Settings: BENCH_ROUNDS (alternating rounds, default 7), BENCH_ROUND_SECONDS (each load of a round,
  * default 2), BENCH_SECONDS (the paced latency run, default 5), BENCH_SCALES (corpus sizes, default
- * 1000,10000,100000), BENCH_SITE (`0` skips the Jekyll site), BENCH_ONLY (the parts to run,
+ * 1000,10000,100000), BENCH_ONLY (the parts to run,
  * comma-separated: `pages` for the page comparisons, request logs and plain Node, `static` for static
  * files, `scale` for the corpora, `site` for the Jekyll site, `search` for the search index; default all).
  *
@@ -36,7 +36,6 @@ const STARTS = 3;
 const SCALES = (process.env.BENCH_SCALES ?? '1000,10000,100000').split(',').filter((n) => n.trim() !== '').map(Number);
 const WORK = path.join(ROOT, 'bench/results');
 const PARTS = new Set((process.env.BENCH_ONLY ?? 'pages,static,scale,site,search').split(',').map((part) => part.trim()));
-if (process.env.BENCH_SITE === '0') PARTS.delete('site');
 const SEED_POSTS = path.join(ROOT, 'posts');
 
 const PAGES = [
