@@ -14,7 +14,7 @@ import { Metrics } from './ops/metrics.js';
 import { loadThemeAssets } from './rendering/assets.js';
 import { type RenderSettings, createRenderEngines } from './rendering/engines.js';
 import { type FragmentResult, NO_SHARED_SITE } from './rendering/fragment.js';
-import { readRelativeIncludes } from './rendering/liquid-files.js';
+import { readRelativeIncludes } from './content/include-files.js';
 import { Theme } from './rendering/pages.js';
 import { PostRenderer } from './rendering/post-renderer.js';
 import { RenderPool } from './rendering/render-pool.js';

@@ -11,7 +11,7 @@ import type { SiteContent } from './site-content.js';
 import { type SiteRules, frontMatterDefaults, parseSiteConfig, siteRules } from './site-config.js';
 import { loadSiteData } from './site-data.js';
 import { isStaticCandidate } from './static-candidates.js';
-import { readIncludes } from '../rendering/liquid-files.js';
+import { readIncludes } from './include-files.js';
 import { type SiteFile, type SitePostFile, foldersUnder, walkSite } from './site-tree.js';
 import type { ContentStore } from './store.js';
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type IncludeFiles, type LiquidLimits, type LiquidScope, createLiquid } from '../../src/rendering/liquid.js';
-import { readIncludes } from '../../src/rendering/liquid-files.js';
+import { readIncludes } from '../../src/content/include-files.js';
 
 const limits: LiquidLimits = { renderLimitMs: 200, memoryLimit: 1_000_000, parseLimit: 1_048_576 };
 const scope: LiquidScope = {
