@@ -7,6 +7,7 @@ import { FEED_ITEMS, type FeedEntry, type FeedScope, atomFeed, feedPosts, jsonFe
 import { createMarkdown } from '../../src/rendering/markdown.js';
 import { GFM_SETTINGS } from '../../src/rendering/markdown-settings.js';
 import type { SiteContext } from '../../src/rendering/pages.js';
+import { memoryPost } from '../support/posts.js';
 
 const site: SiteContext = {
   title: 'Test blog',
@@ -23,28 +24,6 @@ const anonymousSite: SiteContext = { ...site, author: '' };
 const atomScope = (posts: readonly Post[]): FeedScope => ({ title: site.title, selfPath: '/feed.xml', pagePath: '/', posts });
 const jsonScope = (posts: readonly Post[]): FeedScope => ({ title: site.title, selfPath: '/feed.json', pagePath: '/', posts });
 
-function makePost(fields: Partial<Post> & { slug: string }): Post {
-  return {
-    url: `/posts/${fields.slug}`,
-    origin: `${fields.slug}.md`,
-    stem: fields.slug,
-    title: fields.slug,
-    date: new Date('2024-05-01T10:00:00Z'),
-    updated: undefined,
-    tags: [],
-    categories: [],
-    description: undefined,
-    excerptMarkdown: '',
-    author: undefined,
-    published: true,
-    permalink: undefined,
-    image: undefined,
-    body: () => '',
-    wordCount: () => 0,
-    frontMatter: {},
-    ...fields,
-  };
-}
 
 const markdown = createMarkdown(GFM_SETTINGS, { maxNesting: 32 });
 const entry = (post: Post, body: string, summary = 'A summary.'): FeedEntry => ({ post, html: markdown.toHtml(body), summary });
@@ -114,7 +93,7 @@ interface JsonFeed {
 
 describe('Atom feed', () => {
   it('stays well-formed with XML-special and disallowed characters in titles and tags, and reads back exactly', () => {
-    const post = makePost({ slug: 'fish', title: 'Fish & <Chips> "]]>"\u0001\uD800\uFFFE', tags: ['Vec<T>', 'R&D', 'true'] });
+    const post = memoryPost({ slug: 'fish', title: 'Fish & <Chips> "]]>"\u0001\uD800\uFFFE', tags: ['Vec<T>', 'R&D', 'true'] });
     const xml = atomFeed(atomScope([post]), [entry(post, 'Body')], site);
 
     const feed = parseXml(xml);
@@ -130,8 +109,8 @@ describe('Atom feed', () => {
   });
 
   it('says what RFC 4287 requires of the feed and of each entry', () => {
-    const post = makePost({ slug: 'helm', title: 'Helm charts', date: new Date('2024-03-01T08:00:00Z'), updated: new Date('2024-04-02T09:30:00Z') });
-    const older = makePost({ slug: 'older', date: new Date('2024-01-01T00:00:00Z') });
+    const post = memoryPost({ slug: 'helm', title: 'Helm charts', date: new Date('2024-03-01T08:00:00Z'), updated: new Date('2024-04-02T09:30:00Z') });
+    const older = memoryPost({ slug: 'older', date: new Date('2024-01-01T00:00:00Z') });
     const feed = parseXml(atomFeed(atomScope([post, older]), [entry(post, 'Charts.', 'Charts are packages.'), entry(older, 'Old.')], site));
 
     expect(feed.name).toBe('feed');
@@ -158,7 +137,7 @@ describe('Atom feed', () => {
   });
 
   it('keeps escaped HTML in the content as text: a code sample showing <script> reaches readers as code', () => {
-    const post = makePost({ slug: 'xss-sample' });
+    const post = memoryPost({ slug: 'xss-sample' });
     const content = child(child(parseXml(atomFeed(atomScope([post]), [entry(post, '```html\n<script>alert(1)</script>\n```\n')], site)), 'entry'), 'content').text;
     expect(content).toContain('<code class="hljs language-html"><span class="hljs-tag">&lt;<span class="hljs-name">script</span>&gt;</span>');
     expect(content).not.toContain('<script');
@@ -183,7 +162,7 @@ describe('feed content', () => {
     '<svg><a><animate attributeName="href" values="#x;javascript:alert(8)"/><text>svg</text></a></svg>',
     '<svg><textarea><img src=x onerror=alert(9)></textarea></svg><textarea></textarea/><img src=x onerror=alert(10)><xmp><img src=x onerror=alert(11)></xmp>',
   ].join('\n');
-  const post = makePost({ slug: 'hostile', title: 'Hostile' });
+  const post = memoryPost({ slug: 'hostile', title: 'Hostile' });
   const contentIn: Record<string, (body: string) => string> = {
     Atom: (body) => child(child(parseXml(atomFeed(atomScope([post]), [entry(post, body)], site)), 'entry'), 'content').text,
     'JSON Feed': (body) => (JSON.parse(jsonFeed(jsonScope([post]), [entry(post, body)], site)) as JsonFeed).items[0]?.content_html ?? '',
@@ -201,7 +180,7 @@ describe('feed content', () => {
   });
 
   it('makes relative links and images absolute against the post, as readers resolve them against the feed or not at all', () => {
-    const local = makePost({ slug: 'local' });
+    const local = memoryPost({ slug: 'local' });
     const html = (JSON.parse(jsonFeed(jsonScope([local]), [entry(local, '[next](/blog/posts/next) [top](#intro) ![diagram](diagram.png)')], site)) as JsonFeed).items[0]
       ?.content_html;
     expect(html).toContain('<a href="https://blog.example.com/blog/posts/next">next</a>');
@@ -210,7 +189,7 @@ describe('feed content', () => {
   });
 
   it('keeps the formatting a post is made of: headings, tables with alignment, task lists, details, figures', () => {
-    const rich = makePost({ slug: 'rich' });
+    const rich = memoryPost({ slug: 'rich' });
     const body = [
       '## Setup',
       '',
@@ -241,7 +220,7 @@ describe('feed content', () => {
 
 describe('JSON Feed', () => {
   it('is JSON Feed 1.1 with the feed and item fields readers use', () => {
-    const post = makePost({
+    const post = memoryPost({
       slug: 'helm',
       title: 'Helm charts',
       date: new Date('2024-03-01T08:00:00Z'),
@@ -276,7 +255,7 @@ describe('JSON Feed', () => {
 });
 
 describe('authors', () => {
-  const post = makePost({ slug: 'nameless' });
+  const post = memoryPost({ slug: 'nameless' });
 
   it('gives both feeds a feed-level author, the site title, when neither the site nor the post names one', () => {
     const atom = parseXml(atomFeed(atomScope([post]), [entry(post, 'Body')], anonymousSite));
@@ -289,7 +268,7 @@ describe('authors', () => {
   });
 
   it("names the post's author on its entry, else the site's", () => {
-    const signed = makePost({ slug: 'signed', author: 'Grace' });
+    const signed = memoryPost({ slug: 'signed', author: 'Grace' });
     const atom = parseXml(atomFeed(atomScope([signed, post]), [entry(signed, 'Body'), entry(post, 'Body')], site));
     expect(childrenNamed(atom, 'entry').map((e) => child(child(e, 'author'), 'name').text)).toEqual(['Grace', 'Ada']);
   });
@@ -297,7 +276,7 @@ describe('authors', () => {
 
 describe('feedPosts', () => {
   it(`carries the newest ${FEED_ITEMS} posts`, () => {
-    const posts = Array.from({ length: FEED_ITEMS + 5 }, (_, i) => makePost({ slug: `post-${i}` }));
+    const posts = Array.from({ length: FEED_ITEMS + 5 }, (_, i) => memoryPost({ slug: `post-${i}` }));
     expect(feedPosts(atomScope(posts))).toEqual(posts.slice(0, FEED_ITEMS));
   });
 });
@@ -319,7 +298,7 @@ describe('sitemap', () => {
   it("lists a site's pages after its posts, as jekyll-sitemap does, except 404.html and pages marked sitemap: false", async () => {
     const pages = [page('/about/'), page('/'), page('/404.html'), page('/drafts-of-talks/', { sitemap: false }), page('/docs/guide.html')];
     const site = { root: '/site', pages, staticFiles: new Set<string>(), config: {}, data: {}, includes: {} };
-    const catalog = new Catalog([makePost({ slug: 'hello', url: '/2024/hello/', tags: [] })], { showDrafts: false, showFuture: false, timezone: 'UTC' }, Date.parse('2025-01-01'), 1, site);
+    const catalog = new Catalog([memoryPost({ slug: 'hello', url: '/2024/hello/', tags: [] })], { showDrafts: false, showFuture: false, timezone: 'UTC' }, Date.parse('2025-01-01'), 1, site);
     const xml = await sitemap(catalog, { ...anonymousSite, basePath: '' });
     expect([...xml.matchAll(/<loc>([^<]*)<\/loc>/g)].map((m) => m[1])).toEqual([
       'https://blog.example.com/',

@@ -10,7 +10,7 @@ import { Theme } from '../../src/rendering/pages.js';
 import { createWebApp, securityHeaders } from '../../src/web/app.js';
 import { LogCapture, startTestBlog, type TestBlog } from '../support/blog.js';
 import { quickestCpuMs } from '../support/cpu-time.js';
-import { PostsFolder, post } from '../support/posts.js';
+import { PostsFolder, memoryPost, post } from '../support/posts.js';
 import { within } from '../support/wait.js';
 import { SearchIndex } from '../../src/search/search-index.js';
 import { plainText, snippet } from '../../src/search/snippet.js';
@@ -30,26 +30,15 @@ const files: Record<string, string> = {
 };
 
 function fakePost(i: number): Post {
-  return {
+  return memoryPost({
     slug: `p${i}`,
-    url: `/posts/p${i}`,
     origin: `p${i}.md`,
     stem: `2020-01-01-p${i}`,
     title: `Post ${i}`,
     date: new Date(Date.UTC(2020, 0, 1) + i * 1000),
-    updated: undefined,
-    tags: [],
-    categories: [],
-    description: undefined,
-    excerptMarkdown: '',
-    author: undefined,
-    published: true,
-    permalink: undefined,
-    image: undefined,
     body: () => 'A kettle whistles.',
     wordCount: () => 3,
-    frontMatter: {},
-  };
+  });
 }
 
 let folder: PostsFolder;

@@ -1,3 +1,4 @@
+import type { Post } from '../../src/content/post.js';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,4 +29,28 @@ export class PostsFolder {
 export function post(frontMatter: Record<string, string>, body: string): string {
   const lines = Object.entries(frontMatter).map(([k, v]) => `${k}: ${v}`);
   return `---\n${lines.join('\n')}\n---\n${body}\n`;
+}
+
+/** A post made in memory, for tests of what is built from posts: every field defaulted, `fields` win. */
+export function memoryPost(fields: Partial<Post> & { slug: string }): Post {
+  return {
+    url: `/posts/${fields.slug}`,
+    origin: `${fields.slug}.md`,
+    stem: fields.slug,
+    title: fields.slug,
+    date: new Date('2024-05-01T10:00:00Z'),
+    updated: undefined,
+    tags: [],
+    categories: [],
+    description: undefined,
+    excerptMarkdown: '',
+    author: undefined,
+    published: true,
+    permalink: undefined,
+    image: undefined,
+    body: () => '',
+    wordCount: () => 0,
+    frontMatter: {},
+    ...fields,
+  };
 }
